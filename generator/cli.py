@@ -1,0 +1,165 @@
+"""The `postclone` command line.
+
+Exit codes: 0 success; 1 a check found a difference or a simulated script failed; 2 bad input
+(config, files, usage); 3 internal error (traceback only with --debug).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import traceback
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.errors import CheckFailed, InputError, PostcloneError
+
+CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def _emit(data: dict, as_json: bool, human: str) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(human)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="postclone")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+def cli(debug: bool) -> None:
+    """Guarded ServiceNow post-clone automation from one TOML file.
+
+    The pipeline is config -> render -> validate -> package -> write. Start with
+    `postclone init my-company.toml`, then `postclone build my-company.toml`.
+    """
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(config: Path, force: bool) -> None:
+    """Write a commented starter CONFIG that builds as written."""
+    from generator.render import templates_dir
+
+    if config.exists() and not force:
+        raise InputError(f"{config}: already exists (use --force to overwrite)")
+    text = (templates_dir() / "starter.toml").read_text(encoding="utf-8")
+    try:
+        config.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{config}: cannot write: {err.strerror}") from None
+    click.echo(f"wrote {config}: edit the instance names, then run: postclone build {config}")
+
+
+@cli.command()
+@CONFIG_ARG
+@JSON_OPT
+def validate(config: Path, as_json: bool) -> None:
+    """Check CONFIG and every script it generates; write nothing."""
+    from generator import config as cfgmod
+    from generator.build import assemble
+
+    start = time.perf_counter()
+    cfg = cfgmod.load(config)
+    build = assemble(cfg, epoch=0)
+    scripts = [name for name in build.files if name.endswith(".js")]
+    seconds = time.perf_counter() - start
+    _emit(
+        {"ok": True, "config": str(config), "scripts": scripts, "seconds": round(seconds, 3)},
+        as_json,
+        f"ok: {config}: configuration and {len(scripts)} scripts checked ({seconds:.2f}s)",
+    )
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+              show_default=True, help="Folder that receives <id>-<version>/.")
+@JSON_OPT
+def build(config: Path, out: Path, as_json: bool) -> None:
+    """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
+    from generator import config as cfgmod
+    from generator.build import assemble, write
+
+    start = time.perf_counter()
+    cfg = cfgmod.load(config)
+    result = assemble(cfg)
+    folder = write(result, out)
+    seconds = time.perf_counter() - start
+    files = sorted([*result.files, "manifest.json"])
+    lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records, {seconds:.2f}s)"]
+    lines += [f"  {name}" for name in files]
+    lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
+                 "Retrieved Update Sets > Import Update Set from XML")
+    _emit(
+        {"folder": str(folder), "files": files, "records": result.manifest["records"],
+         "seconds": round(seconds, 3)},
+        as_json,
+        "\n".join(lines),
+    )
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="apply",
+              show_default=True, help="Which of the three post-clone scripts.")
+@click.option("--job", "job_key", metavar="KEY", help="Print the guarded script of this job instead.")
+def render(config: Path, mode: str, job_key: str | None) -> None:
+    """Print a generated script to stdout, for review (checked first)."""
+    from generator import config as cfgmod
+    from generator.render import render as render_all
+    from generator.validate import validate as check
+
+    cfg = cfgmod.load(config)
+    scripts = render_all(cfg)
+    check(scripts)
+    if job_key is not None:
+        wanted = f"jobs/{job_key}.js"
+        keys = [j.key for j in cfg.jobs]
+        if job_key not in keys:
+            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
+    else:
+        wanted = f"postclone-{mode}.js"
+    text = next(s.text for s in scripts if s.filename == wanted)
+    click.echo(text, nl=False)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in args
+    try:
+        code = cli.main(args=args, prog_name="postclone", standalone_mode=False)
+    except click.exceptions.NoSuchOption as err:
+        err.show()
+        code = 2
+    except click.UsageError as err:
+        err.show()
+        code = 2
+    except click.ClickException as err:
+        err.show()
+        code = 2
+    except click.Abort:
+        click.echo("postclone: aborted", err=True)
+        code = 2
+    except CheckFailed as err:
+        if str(err):
+            click.echo(f"postclone: {err}", err=True)
+        code = err.exit_code
+    except PostcloneError as err:
+        click.echo(f"postclone: error: {err}", err=True)
+        code = err.exit_code
+    except KeyboardInterrupt:
+        click.echo("postclone: interrupted", err=True)
+        code = 3
+    except Exception as err:  # noqa: BLE001 - the last line of defence
+        if debug:
+            traceback.print_exc()
+        click.echo(f"postclone: internal error: {type(err).__name__}: {err} (run with --debug for a traceback)",
+                   err=True)
+        code = 3
+    sys.exit(code if isinstance(code, int) else 0)

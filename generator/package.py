@@ -1,0 +1,283 @@
+"""Step 4 of the pipeline: package the scripts as an update set XML, the way real exports look.
+
+Layout (see the reference exports): `<unload unload_date>`, one `sys_remote_update_set`, then one
+`sys_update_xml` per record, sorted by sys_id; one element per line, empty values self-closing. Each
+payload is a one-line `record_update` document; script fields are CDATA inside it and then the whole
+inner document is entity-escaped once as the payload's text. Everything is built with lxml.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from generator.config import WEEKDAYS, Config, Job
+from generator.ids import sys_id
+from generator.render import JOB_TABLE, Script, job_id, record_ids
+
+XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
+
+# sys_update_xml.type is the table's label.
+TYPE_LABELS = {
+    "sys_script_fix": "Fix Script",
+    "clone_cleanup_script": "Clone Cleanup Script",
+    # Not observed in a real export; the table's label per ServiceNow's SDK (unverified).
+    "sysauto_script": "Scheduled Script Execution",
+}
+SCRIPT_FIELDS = {"script", "condition"}
+
+GLOBAL_SCOPE = ("sys_scope", "global", {"display_value": "Global"})
+GLOBAL_PACKAGE = ("sys_package", "global", {"display_value": "Global", "source": "global"})
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    table: str
+    key: str
+    sys_id: str
+    name: str
+    fields: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+
+
+def build_epoch(env: dict[str, str] | None = None) -> int:
+    """SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
+    env = os.environ if env is None else env
+    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw:
+        from generator.errors import InputError
+
+        if not raw.isdigit():
+            raise InputError(f"SOURCE_DATE_EPOCH: {raw!r} is not a whole number of seconds")
+        return int(raw)
+    return int(time.time())
+
+
+def glide_time(epoch: int) -> str:
+    return datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _sys_fields(cfg: Config, table: str, rid: str, name: str, stamp: str) -> dict[str, tuple[str, dict]]:
+    by = cfg.update_set.created_by
+    return {
+        "sys_class_name": (table, {}),
+        "sys_created_by": (by, {}),
+        "sys_created_on": (stamp, {}),
+        "sys_id": (rid, {}),
+        "sys_mod_count": ("0", {}),
+        "sys_name": (name, {}),
+        "sys_package": GLOBAL_PACKAGE[1:],
+        "sys_policy": ("", {}),
+        "sys_scope": GLOBAL_SCOPE[1:],
+        "sys_update_name": (f"{table}_{rid}", {}),
+        "sys_updated_by": (by, {}),
+        "sys_updated_on": (stamp, {}),
+    }
+
+
+def records(cfg: Config, scripts: list[Script], epoch: int) -> list[Record]:
+    stamp = glide_time(epoch)
+    ids = record_ids(cfg)
+    by_key = {(s.table, s.key, s.field): s.text for s in scripts}
+    uid = cfg.update_set.id
+    out: list[Record] = []
+
+    name = f"postclone cleanup {uid}"
+    f = _sys_fields(cfg, "clone_cleanup_script", ids["cleanup"], name, stamp)
+    f.update({
+        "active": ("true", {}),
+        "name": (name, {}),
+        "order": (str(cfg.update_set.cleanup_order), {}),
+        "script": (by_key[("clone_cleanup_script", "cleanup", "script")], {}),
+    })
+    out.append(Record("clone_cleanup_script", "cleanup", ids["cleanup"], name, f))
+
+    for mode, description in (
+        ("apply", "Applies the post-clone policy of this instance's environment (same logic as the clone cleanup script). Does nothing on production or unknown instances."),
+        ("preview", "Dry run: reports what the apply fix script would change on this instance, and writes nothing."),
+    ):
+        name = f"postclone {mode} {uid}"
+        f = _sys_fields(cfg, "sys_script_fix", ids[mode], name, stamp)
+        f.update({
+            "active": ("true", {}),
+            "before": ("false", {}),
+            "description": (f"{description} {cfg.update_set.name} {cfg.update_set.version}.", {}),
+            "flush_cache": ("false", {}),
+            "name": (name, {}),
+            "record_for_rollback": ("false", {}),
+            "run_once": ("false", {}),
+            "script": (by_key[("sys_script_fix", mode, "script")], {}),
+            "unloadable": ("false", {}),
+        })
+        out.append(Record("sys_script_fix", mode, ids[mode], name, f))
+
+    for job in cfg.jobs:
+        rid = job_id(cfg, job)
+        f = _sys_fields(cfg, JOB_TABLE, rid, job.name, stamp)
+        f.update(_job_fields(job))
+        f["script"] = (by_key[(JOB_TABLE, job.key, "script")], {})
+        f["condition"] = (by_key[(JOB_TABLE, job.key, "condition")], {})
+        out.append(Record(JOB_TABLE, job.key, rid, job.name, f))
+    return out
+
+
+def _run_time(job: Job) -> str:
+    """run_time is stored in UTC on the 1970-01-01 date; convert from the job's time zone if set."""
+    h, m, s = (int(x) for x in job.time.split(":"))
+    if not job.time_zone:
+        return f"1970-01-01 {job.time}"
+    from zoneinfo import ZoneInfo
+
+    local = datetime(1970, 1, 1, h, m, s, tzinfo=ZoneInfo(job.time_zone))
+    return local.astimezone(timezone.utc).strftime("1970-01-01 %H:%M:%S")
+
+
+def _run_period(interval: str) -> str:
+    """A duration is stored as a date-time after 1970-01-01: 'D HH:MM:SS' -> 1970-01-(D+1) HH:MM:SS."""
+    if not interval:
+        return ""
+    days, _, clock = interval.rpartition(" ")
+    h, m, s = (int(x) for x in clock.split(":"))
+    d = int(days or 0)
+    total = d * 86400 + h * 3600 + m * 60 + s
+    return datetime.fromtimestamp(total, timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _job_fields(job: Job) -> dict[str, tuple[str, dict]]:
+    return {
+        "active": ("true" if job.active else "false", {}),
+        "advanced": ("false", {}),
+        "business_calendar": ("", {"display_value": ""}),
+        "conditional": ("true", {}),
+        "entered_time": ("", {}),
+        "max_drift": ("", {}),
+        "name": (job.name, {}),
+        "offset": ("", {}),
+        "offset_type": ("0", {}),
+        "run_as": ("", {"display_value": ""}),
+        "run_as_tz": ("", {}),
+        "run_dayofmonth": (str(job.day_of_month), {}),
+        "run_dayofweek": (str(WEEKDAYS.index(job.day_of_week) + 1), {}),
+        "run_period": (_run_period(job.interval), {}),
+        "run_start": (job.start, {}),
+        "run_time": (_run_time(job), {}),
+        "run_type": (job.run, {}),
+        "time_zone": (job.time_zone, {}),
+        "upgrade_safe": ("false", {}),
+    }
+
+
+def _field(parent, name: str, value: str, attrs: dict[str, str], cdata: bool):
+    from lxml import etree
+
+    el = etree.SubElement(parent, name, attrs)
+    if value:
+        # CDATA cannot hold "]]>" and would hide "\r" from the parser; plain escaped text can.
+        if cdata and "]]>" not in value and "\r" not in value:
+            el.text = etree.CDATA(value)
+        else:
+            el.text = value
+    return el
+
+
+def payload(record: Record) -> str:
+    """The one-line inner `record_update` document, before the outer escaping."""
+    from lxml import etree
+
+    root = etree.Element("record_update", table=record.table)
+    rec = etree.SubElement(root, record.table, action="INSERT_OR_UPDATE")
+    for name in sorted(record.fields):
+        value, attrs = record.fields[name]
+        _field(rec, name, value, attrs, name in SCRIPT_FIELDS)
+    return XML_DECLARATION + etree.tostring(root, encoding="unicode")
+
+
+def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
+    from lxml import etree
+
+    stamp = glide_time(epoch)
+    us = cfg.update_set
+    set_name = f"{us.name} {us.version}"
+    set_id = sys_id(us.id, "sys_remote_update_set", us.version)
+    by = us.created_by
+
+    root = etree.Element("unload", unload_date=stamp)
+    root.text = "\n"
+
+    def block(tag: str, fields: list[tuple[str, str, dict[str, str]]], payload_text: str | None = None):
+        el = etree.SubElement(root, tag, action="INSERT_OR_UPDATE")
+        el.text = "\n"
+        el.tail = "\n"
+        for name, value, attrs in fields:
+            child = _field(el, name, value, attrs, False)
+            child.tail = "\n"
+            if name == "payload" and payload_text is not None:
+                child.text = etree.CDATA(payload_text) if "<![CDATA[" not in payload_text else payload_text
+        return el
+
+    block("sys_remote_update_set", [
+        ("application", "global", {"display_value": "Global"}),
+        ("application_name", "Global", {}),
+        ("application_scope", "global", {}),
+        ("application_version", "", {}),
+        ("collisions", "", {}),
+        ("commit_date", "", {}),
+        ("deleted", "", {}),
+        ("description", us.description, {}),
+        ("inserted", "", {}),
+        ("name", set_name, {}),
+        ("origin_sys_id", "", {}),
+        ("parent", "", {"display_value": ""}),
+        ("release_date", "", {}),
+        ("remote_base_update_set", "", {"display_value": ""}),
+        ("remote_parent_id", "", {}),
+        ("remote_sys_id", sys_id(us.id, "remote_sys_id", us.version), {}),
+        ("state", "loaded", {}),
+        ("summary", "", {}),
+        ("sys_class_name", "sys_remote_update_set", {}),
+        ("sys_created_by", by, {}),
+        ("sys_created_on", stamp, {}),
+        ("sys_id", set_id, {}),
+        ("sys_mod_count", "0", {}),
+        ("sys_updated_by", by, {}),
+        ("sys_updated_on", stamp, {}),
+        ("update_set", "", {"display_value": ""}),
+        ("update_source", "", {"display_value": ""}),
+        ("updated", "", {}),
+    ])
+
+    recorded_at = f"{epoch * 1000:x}0000001"
+    rows = []
+    for rec in recs:
+        row_id = sys_id(us.id, "sys_update_xml", us.version, rec.table, rec.key)
+        rows.append((row_id, rec))
+    for row_id, rec in sorted(rows, key=lambda r: r[0]):
+        update_name = f"{rec.table}_{rec.sys_id}"
+        block("sys_update_xml", [
+            ("action", "INSERT_OR_UPDATE", {}),
+            ("application", "global", {"display_value": "Global"}),
+            ("category", "customer", {}),
+            ("comments", "", {}),
+            ("name", update_name, {}),
+            ("payload", "", {}),
+            ("payload_hash", "", {}),
+            ("remote_update_set", set_id, {"display_value": set_name}),
+            ("replace_on_upgrade", "false", {}),
+            ("sys_created_by", by, {}),
+            ("sys_created_on", stamp, {}),
+            ("sys_id", row_id, {}),
+            ("sys_mod_count", "0", {}),
+            ("sys_recorded_at", recorded_at, {}),
+            ("sys_updated_by", by, {}),
+            ("sys_updated_on", stamp, {}),
+            ("table", "", {}),
+            ("target_name", rec.name, {}),
+            ("type", TYPE_LABELS[rec.table], {}),
+            ("update_domain", "global", {}),
+            ("update_guid", "", {}),
+            ("update_guid_history", "", {}),
+            ("update_set", "", {"display_value": ""}),
+            ("view", "", {}),
+        ], payload(rec))
+    return XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"

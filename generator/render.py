@@ -1,0 +1,206 @@
+"""Step 2 of the pipeline: render the JavaScript from the Jinja templates.
+
+One Jinja environment with StrictUndefined. Config values reach JavaScript only through the `js`
+filter, which writes a JSON literal; nothing from the config is pasted into code as text.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from generator import __version__
+from generator.config import Config, Environment, Job
+from generator.ids import record_id
+
+MODES = {
+    "cleanup": "clone cleanup script; ServiceNow runs it on the target after every clone.",
+    "apply": "fix script; run it by hand after a clone, or again to re-apply.",
+    "preview": "dry run; reads and reports what apply would change, and writes nothing.",
+}
+
+JOB_TABLE = "sysauto_script"
+
+
+def templates_dir() -> Path:
+    """templates/ inside the installed package (wheel), else the repository's top-level folder."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "templates", here.parent / "templates"):
+        if (candidate / "postclone.js.j2").is_file():
+            return candidate
+    raise FileNotFoundError(f"postclone templates not found next to {here}")
+
+
+def js_literal(value: object, indent: int = 0) -> str:
+    """A JSON literal that is also safe inside a script element, a CDATA section and any JS engine.
+
+    Tables are laid out one key per line (indented by `indent` spaces plus 4 per level) so a reviewer
+    can read and diff them; arrays and scalars stay on one line.
+    """
+    return _safe(_dump(value, indent))
+
+
+def _dump(value: object, indent: int) -> str:
+    if isinstance(value, dict) and value:
+        pad = " " * (indent + 4)
+        items = ",\n".join(f"{pad}{json.dumps(str(k), ensure_ascii=False)}: {_dump(v, indent + 4)}"
+                           for k, v in value.items())
+        return "{\n" + items + "\n" + " " * indent + "}"
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _safe(text: str) -> str:
+    return (
+        text.replace("</", "<\\/")
+        .replace("*/", "*\\/")
+        .replace("]]>", "]]\\u003e")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
+
+
+@lru_cache(maxsize=1)
+def environment():
+    import jinja2
+
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates_dir())),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["js"] = js_literal
+    return env
+
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """One generated JavaScript file."""
+
+    filename: str  # path inside the build folder
+    table: str  # the record it belongs to
+    key: str
+    field: str  # the record's field that holds it
+    text: str
+    user_file: Path | None = None  # for job bodies: the user's file...
+    user_label: str = ""
+    user_text: str = ""  # ...its text...
+    user_line: int = 0  # ...and the artifact line where its line 1 sits
+
+
+def record_ids(cfg: Config) -> dict[str, str]:
+    set_id = cfg.update_set.id
+    return {
+        "cleanup": record_id(set_id, "clone_cleanup_script", "cleanup"),
+        "apply": record_id(set_id, "sys_script_fix", "apply"),
+        "preview": record_id(set_id, "sys_script_fix", "preview"),
+        "welcome": record_id(set_id, "sys_home", "welcome"),
+        "banner": record_id(set_id, "sys_ux_banner_announcement", "banner"),
+    }
+
+
+def job_id(cfg: Config, job: Job) -> str:
+    return record_id(cfg.update_set.id, JOB_TABLE, job.key)
+
+
+def _env_data(env: Environment) -> dict:
+    return {
+        "key": env.key,
+        "purpose": env.purpose,
+        "header": env.header,
+        "headerColor": env.header_color,
+        "welcomePage": env.welcome_page,
+        "welcomeHtml": f"<h2>{html.escape(env.header)}</h2><p>This is a non-production instance "
+        f"({html.escape(env.purpose)}), cloned from production. Data may be out of date; "
+        "email and integrations are restricted.</p>",
+        "bannerSummary": f"Non-production instance ({env.purpose}), cloned from production.",
+        "email": {
+            "mode": env.email.mode,
+            "redirectTo": ",".join(env.email.redirect_to),
+            "purgeOutbox": env.email.purge_outbox,
+            "server": env.email.server,
+            "user": env.email.user,
+        },
+        "users": {
+            "lock": env.users.lock,
+            "keepRoles": list(env.users.keep_roles),
+            "keepGroups": list(env.users.keep_groups),
+            "keepUsers": list(env.users.keep_users),
+        },
+        "ldap": {"disable": env.ldap.disable},
+        "scheduledJobs": {"disable": env.scheduled_jobs.disable, "keep": list(env.scheduled_jobs.keep)},
+        "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
+    }
+
+
+def script_data(cfg: Config) -> dict:
+    instances = {}
+    for env in cfg.environments:
+        for name in env.instances:
+            instances[name] = env.key
+    ids = record_ids(cfg)
+    return {
+        "updateSet": f"{cfg.update_set.name} {cfg.update_set.version}",
+        "production": list(cfg.production),
+        "instances": dict(sorted(instances.items())),
+        "environments": {env.key: _env_data(env) for env in cfg.environments},
+        "shippedJobs": sorted(job_id(cfg, job) for job in cfg.jobs),
+        "records": {k: ids[k] for k in ("apply", "welcome", "banner")},
+    }
+
+
+def render_postclone(cfg: Config, mode: str) -> str:
+    titles = {
+        "cleanup": "postclone clone cleanup script",
+        "apply": "postclone fix script: apply",
+        "preview": "postclone fix script: preview (dry run)",
+    }
+    return environment().get_template("postclone.js.j2").render(
+        title=titles[mode],
+        mode=mode,
+        mode_help=MODES[mode],
+        tool_version=__version__,
+        config_name=cfg.path.name,
+        update_set_name=cfg.update_set.name,
+        update_set_version=cfg.update_set.version,
+        data=script_data(cfg),
+    )
+
+
+def render_job(cfg: Config, job: Job) -> tuple[str, str, int]:
+    """The job's script (guard + user body), its condition, and the artifact line of the body's line 1."""
+    ctx = dict(
+        name=job.name,
+        run_on=list(job.run_on),
+        run_on_text=", ".join(job.run_on),
+        tool_version=__version__,
+        config_name=cfg.path.name,
+        script_label=job.script_label,
+        description=job.description,
+    )
+    body = job.script.rstrip("\n")
+    text = environment().get_template("job.js.j2").render(body=body, **ctx)
+    marker = f"// ---- begin {js_literal(job.script_label)}\n"
+    first_line = text[: text.index(marker) + len(marker)].count("\n") + 1
+    condition = environment().get_template("job_condition.js.j2").render(**ctx)
+    return text, condition, first_line
+
+
+def render(cfg: Config) -> list[Script]:
+    """Every generated script, in a fixed order."""
+    scripts = [
+        Script("postclone-cleanup.js", "clone_cleanup_script", "cleanup", "script", render_postclone(cfg, "cleanup")),
+        Script("postclone-apply.js", "sys_script_fix", "apply", "script", render_postclone(cfg, "apply")),
+        Script("postclone-preview.js", "sys_script_fix", "preview", "script", render_postclone(cfg, "preview")),
+    ]
+    for job in cfg.jobs:
+        text, condition, first_line = render_job(cfg, job)
+        scripts.append(Script(f"jobs/{job.key}.js", JOB_TABLE, job.key, "script", text,
+                              job.script_path, job.script_label, job.script, first_line))
+        scripts.append(Script(f"jobs/{job.key}.condition.js", JOB_TABLE, job.key, "condition", condition))
+    return scripts

@@ -1,0 +1,61 @@
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "acme" / "postclone.toml"
+SHARED = ROOT.parent / "shared" / "reference"
+GOLDEN = Path(__file__).resolve().parent / "golden"
+EPOCH = 1790000000  # SOURCE_DATE_EPOCH for every golden build
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-golden", action="store_true",
+                     help="Rewrite the golden files under tests/golden from the current output.")
+
+
+@pytest.fixture
+def update_golden(request):
+    return request.config.getoption("--update-golden")
+
+
+@pytest.fixture
+def shared():
+    if not SHARED.is_dir():
+        pytest.skip("../shared/reference is not present (it exists only beside the project's CI checkout)")
+    return SHARED
+
+
+def run_cli(*args, cwd=None, env=None):
+    """Run `python -m generator` as a user would; return the CompletedProcess."""
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, env=full_env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def write_config(tmp_path: Path, text: str, jobs: dict[str, str] | None = None) -> Path:
+    for name, body in (jobs or {}).items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(body, encoding="utf-8")
+    path = tmp_path / "postclone.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+MINIMAL = """
+[update_set]
+name = "T"
+version = "1.0.0"
+
+[instances]
+production = ["prod"]
+
+[environments.dev]
+instances = ["dev1"]
+purpose = "development"
+"""

@@ -1,0 +1,136 @@
+"""The command line as a user runs it: exit codes, one-line errors, no tracebacks."""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, write_config
+
+COMMANDS = ["init", "validate", "build", "render"]
+
+
+def test_version():
+    r = run_cli("--version")
+    assert r.returncode == 0 and r.stdout.strip() == "postclone, version 0.1.0"
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_on_every_command(command):
+    r = run_cli(*([command] if command else []), "--help")
+    assert r.returncode == 0 and "Usage: postclone" in r.stdout
+
+
+def test_validate_writes_nothing(tmp_path):
+    r = run_cli("validate", EXAMPLE, cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith(f"ok: {EXAMPLE}: configuration and 15 scripts checked")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_build_writes_the_folder_and_says_where(tmp_path):
+    r = run_cli("build", EXAMPLE, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1790000000"})
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (17 files, 9 records, ")
+    assert (tmp_path / "build" / "acme-postclone-1.4.0" / "update_set.xml").is_file()
+
+
+def test_render_prints_the_script(tmp_path):
+    r = run_cli("render", EXAMPLE, "--mode", "preview")
+    assert r.returncode == 0 and r.stdout.rstrip().endswith('})("preview");')
+    r = run_cli("render", EXAMPLE, "--job", "nightly-hr-sync")
+    assert r.returncode == 0 and 'var RUN_ON = ["acme"];' in r.stdout
+    r = run_cli("render", EXAMPLE, "--job", "nope")
+    assert r.returncode == 2 and r.stderr == (
+        "postclone: error: --job: no job with key 'nope' (jobs: nightly-hr-sync, refresh-test-data, "
+        "purge-training-sandbox, ping-hr-endpoint, one-off-data-fix, rebuild-search-index)\n")
+
+
+def test_init_writes_a_starter_that_builds(tmp_path):
+    r = run_cli("init", "my.toml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("build", "my.toml", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    r = run_cli("init", "my.toml", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr == "postclone: error: my.toml: already exists (use --force to overwrite)\n"
+
+
+@pytest.mark.parametrize("args,needle", [
+    (["validate", "missing.toml"], "postclone: error: missing.toml: file not found\n"),
+    (["build"], "Missing argument 'CONFIG'"),
+    (["frobnicate"], "No such command 'frobnicate'"),
+    (["build", "x.toml", "--bogus"], "No such option '--bogus'"),
+])
+def test_bad_input_exits_2_without_traceback(tmp_path, args, needle):
+    r = run_cli(*args, cwd=tmp_path)
+    assert r.returncode == 2
+    assert needle in r.stderr and "Traceback" not in r.stderr + r.stdout
+
+
+def test_bad_config_is_one_line_exit_2(tmp_path):
+    path = write_config(tmp_path, MINIMAL + "purpose2 = 1\n")
+    r = run_cli("build", path, cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr == f"postclone: error: {path}: environments.dev.purpose2: unknown key (did you mean 'purpose'?)\n"
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").iterdir())
+
+
+def test_bad_script_is_file_line_column_exit_2(tmp_path):
+    text = MINIMAL + "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\n"
+    path = write_config(tmp_path, text, {"j.js": "var a = () => 1;\n"})
+    r = run_cli("build", path, cwd=tmp_path)
+    assert r.returncode == 2
+    assert r.stderr == (f"postclone: error: {tmp_path / 'j.js'}:1:9: arrow functions are ES2015+ syntax; "
+                        "ServiceNow global scripts run as ES5\n")
+    assert not (tmp_path / "build").exists() or not any((tmp_path / "build").iterdir())
+
+
+def test_internal_error_message(capsys, monkeypatch):
+    from generator import cli
+
+    monkeypatch.setattr("generator.config.load", lambda *a: 1 / 0)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["validate", str(EXAMPLE)])
+    assert exit_info.value.code == 3
+    err = capsys.readouterr().err
+    assert err == "postclone: internal error: ZeroDivisionError: division by zero (run with --debug for a traceback)\n"
+    with pytest.raises(SystemExit):
+        cli.main(["--debug", "validate", str(EXAMPLE)])
+    assert "Traceback" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(os.environ.get("POSTCLONE_SKIP_WHEEL") == "1", reason="POSTCLONE_SKIP_WHEEL=1")
+def test_wheel_works_from_another_folder(tmp_path):
+    """Build the wheel, install it into a fresh venv, build the example from an unrelated folder."""
+    dist = tmp_path / "dist"
+    r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0 and "No module named build" in r.stderr:
+        pytest.skip("the 'build' package is not installed (pip install -e '.[test]')")
+    assert r.returncode == 0, r.stderr[-2000:]
+    wheel = next(dist.glob("postclone-*.whl"))
+    env_dir = tmp_path / "venv"
+    venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
+    # Reuse the test environment's installed dependencies; install only the wheel itself.
+    site = next(Path(p) for p in sys.path if p.endswith("site-packages"))
+    pth = next((env_dir / "lib").glob("python3*/site-packages"))
+    (pth / "deps.pth").write_text(str(site) + "\n")
+    r = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--target", str(pth), str(wheel)],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["SOURCE_DATE_EPOCH"] = "1790000000"
+    r = subprocess.run([str(env_dir / "bin" / "python"), "-m", "generator", "build", str(EXAMPLE)],
+                       cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    built = elsewhere / "build" / "acme-postclone-1.4.0"
+    golden = ROOT / "tests" / "golden" / "acme" / "update_set.xml"
+    assert (built / "update_set.xml").read_text() == golden.read_text()
+    r = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import generator.render as r; print(r.templates_dir())"],
+                       cwd=elsewhere, env=env, capture_output=True, text=True)
+    assert str(pth) in r.stdout and str(ROOT) not in r.stdout
