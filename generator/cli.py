@@ -129,6 +129,51 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
     click.echo(text, nl=False)
 
 
+@cli.command()
+@CONFIG_ARG
+@click.option("--instance", required=True, help="instance_name of the simulated instance (may be empty).")
+@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
+              help="Folder (or file) of list exports: <unload> XML or {\"table\": [records]} JSON.")
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="cleanup", show_default=True,
+              help="Which post-clone script to run.")
+@click.option("--job", "job_key", metavar="KEY", help="Run this guarded job's script instead.")
+@click.option("--user", default="admin", show_default=True, help="user_name of the user running the script.")
+@click.option("--engine", type=click.Choice(["v8", "rhino"]), default="v8", show_default=True,
+              help="v8 (embedded, mini-racer) or rhino (the `rhino` command).")
+@JSON_OPT
+def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: str | None, user: str,
+             engine: str, as_json: bool) -> None:
+    """Run a generated script against instance exports and report every change."""
+    from generator import config as cfgmod
+    from generator.render import render as render_all
+    from generator.simulate import load_data, simulate as run
+    from generator.validate import validate as check
+
+    cfg = cfgmod.load(config)
+    scripts = render_all(cfg)
+    check(scripts)
+    if job_key is not None:
+        keys = [j.key for j in cfg.jobs]
+        if job_key not in keys:
+            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
+        wanted = f"jobs/{job_key}.js"
+    else:
+        wanted = f"postclone-{mode}.js"
+    script = next(s.text for s in scripts if s.filename == wanted)
+    data = load_data(data_path)
+    start = time.perf_counter()
+    report = run(script, data, instance, script_name=wanted, user=user, engine=engine)
+    seconds = time.perf_counter() - start
+    if as_json:
+        out = report.to_json()
+        out["seconds"] = round(seconds, 3)
+        click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(report.to_text() + f" ({seconds:.2f}s)")
+    if not report.ok:
+        raise CheckFailed("")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args

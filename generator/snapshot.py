@@ -1,0 +1,90 @@
+"""Instance snapshots for the simulator: writing list exports, and generating large ones.
+
+`write_exports` writes one `<unload>` XML file per table, the format of a ServiceNow list's
+"Export > XML". `large` builds a synthetic instance of any size (used by the benchmark: 100,000
+users, 5,000 jobs) with the same shape as the ACME fixture.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from generator.package import XML_DECLARATION
+
+
+def sid(*parts: object) -> str:
+    return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - an id, not security
+
+
+def write_exports(data: dict[str, list[dict[str, str]]], folder: Path, unload_date: str = "2026-01-01 00:00:00") -> None:
+    from lxml import etree
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for table in sorted(data):
+        root = etree.Element("unload", unload_date=unload_date)
+        root.text = "\n"
+        for rec in data[table]:
+            el = etree.SubElement(root, table, action="INSERT_OR_UPDATE")
+            el.text = "\n"
+            el.tail = "\n"
+            for name in sorted(rec):
+                child = etree.SubElement(el, name)
+                child.text = rec[name] or None
+                child.tail = "\n"
+        text = XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
+        (folder / f"{table}.xml").write_text(text, encoding="utf-8")
+
+
+def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[str, list[dict[str, str]]]:
+    """A synthetic instance: `users` users (2% admins, 1% UAT testers, some locked or inactive), `jobs`
+    scheduled jobs across the sysauto tables, LDAP servers, queued mail and MID servers."""
+    roles = [{"sys_id": sid("role", r), "name": r} for r in ("admin", "itil", "mid_server", "web_service_admin")]
+    role_id = {r["name"]: r["sys_id"] for r in roles}
+    group_rows = [{"sys_id": sid("group", g), "name": f"Group {g}"} for g in range(groups)]
+    group_rows[0]["name"] = "UAT Testers"
+    group_rows[1]["name"] = "Training participants"
+    data: dict[str, list[dict[str, str]]] = {
+        "sys_user_role": roles,
+        "sys_user_group": group_rows,
+        "sys_user": [],
+        "sys_user_has_role": [],
+        "sys_user_grmember": [],
+    }
+    for i in range(users):
+        uid = sid("user", i)
+        name = "mid.server.acme" if i == 1 else ("admin" if i == 0 else f"user{i:06d}")
+        data["sys_user"].append({
+            "sys_id": uid, "user_name": name, "name": f"User {i}",
+            "active": "false" if i % 97 == 5 else "true",
+            "locked_out": "true" if i % 89 == 7 else "false",
+        })
+        if i % 50 == 0:
+            data["sys_user_has_role"].append({"sys_id": sid("hr", i, "admin"), "user": uid, "role": role_id["admin"]})
+        if i % 3 == 0:
+            data["sys_user_has_role"].append({"sys_id": sid("hr", i, "itil"), "user": uid, "role": role_id["itil"]})
+        if i == 1:
+            data["sys_user_has_role"].append({"sys_id": sid("hr", i, "mid"), "user": uid, "role": role_id["mid_server"]})
+        data["sys_user_grmember"].append({"sys_id": sid("gm", i), "user": uid,
+                                          "group": group_rows[0 if i % 100 == 1 else 2 + i % (groups - 2)]["sys_id"]})
+    kinds = ["sysauto_script", "sysauto_report", "sysauto_template", "scheduled_import_set"]
+    for kind in kinds:
+        data[kind] = []
+    for j in range(jobs):
+        kind = kinds[j % len(kinds)]
+        data[kind].append({"sys_id": sid("job", j), "name": f"Job {j:05d}", "active": "false" if j % 10 == 0 else "true",
+                           "run_type": "daily"})
+    data["ldap_server_config"] = [{"sys_id": sid("ldap", i), "name": f"LDAP {i}", "active": "true"} for i in range(3)]
+    data["sys_email"] = [{"sys_id": sid("mail", i), "type": "send-ready" if i % 2 else "sent",
+                          "subject": f"Mail {i}"} for i in range(2_000)]
+    data["sys_properties"] = [
+        {"sys_id": sid("prop", n), "name": n, "value": v} for n, v in (
+            ("glide.email.smtp.active", "true"), ("glide.email.read.active", "true"),
+            ("glide.product.description", "ACME"), ("css.$navpage-header-bg", "#293E40"))
+    ]
+    data["ecc_agent"] = [{"sys_id": sid("mid", 0), "name": "acme-mid-01", "status": "Up", "validated": "true",
+                          "user_name": "mid.server.acme"}]
+    data["ecc_agent_issue"] = []
+    data["sys_home"] = []
+    data["sys_ux_banner_announcement"] = []
+    return data
