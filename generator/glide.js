@@ -784,11 +784,11 @@ var __pc = (function () {
         'updateWithReferences', 'setQueryReferences', 'getLabel', 'isActionAborted', 'setUseEngines'];
     function notEmulated(name) {
         return function () {
-            unsupported('GlideRecord.' + name);
+            unsupported(name);
         };
     }
     for (var n = 0; n < NOT_EMULATED.length; n++) {
-        GlideRecord.prototype[NOT_EMULATED[n]] = notEmulated(NOT_EMULATED[n]);
+        GlideRecord.prototype[NOT_EMULATED[n]] = notEmulated('GlideRecord.' + NOT_EMULATED[n]);
     }
 
     // ------------------------------------------------------------------ GlideAggregate

@@ -1,0 +1,158 @@
+"""The Glide emulation's own semantics, checked by running small scripts in it."""
+
+import pytest
+
+from generator.simulate import simulate
+
+DATA = {
+    "sys_user_role": [{"sys_id": "r1", "name": "admin"}, {"sys_id": "r2", "name": "itil"}],
+    "sys_user": [
+        {"sys_id": "u1", "user_name": "ann", "active": "true", "locked_out": "false", "age": "30"},
+        {"sys_id": "u2", "user_name": "bob", "active": "true", "locked_out": "", "age": "9"},
+        {"sys_id": "u3", "user_name": "cyd", "active": "false", "locked_out": "true", "age": "100"},
+        {"sys_id": "u4", "user_name": "dee,x", "active": "true", "locked_out": "false", "age": ""},
+    ],
+    "sys_user_has_role": [
+        {"sys_id": "h1", "user": "u1", "role": "r1"},
+        {"sys_id": "h2", "user": "u2", "role": "r2"},
+        {"sys_id": "h3", "user": "u3", "role": "r2"},
+    ],
+    "sysauto_script": [{"sys_id": "j1", "name": "script job", "active": "true"}],
+    "sysauto_report": [{"sys_id": "j2", "name": "report job", "active": "true"}],
+    "sys_trigger": [{"sys_id": "t1", "name": "SMTP Sender"}],
+}
+
+
+def run(body, data=None, **kw):
+    report = simulate(body, data or DATA, "devinstance", **kw)
+    return report, [line["message"] for line in report.logs]
+
+
+def names(query_js):
+    """Run a query on sys_user and return the user_names found, in order."""
+    _, logs = run("var gr = new GlideRecord('sys_user');\n" + query_js +
+                  "\ngr.query(); var out = []; while (gr.next()) { out.push(gr.getValue('user_name')); }"
+                  " gs.log(out.join('|'));")
+    return logs[0].split("|") if logs[0] else []
+
+
+@pytest.mark.parametrize("query,expected", [
+    ("gr.addQuery('active', true);", ["ann", "bob", "dee,x"]),
+    ("gr.addQuery('active', 'false');", ["cyd"]),
+    ("gr.addQuery('locked_out', false);", ["ann", "bob", "dee,x"]),  # empty boolean reads as false
+    ("gr.addQuery('locked_out', '!=', 'true');", ["ann", "bob", "dee,x"]),
+    ("gr.addQuery('age', '>', 10);", ["ann", "cyd"]),  # numbers compare as numbers
+    ("gr.addQuery('age', '<=', '30');", ["ann", "bob"]),  # empty never compares
+    ("gr.addQuery('user_name', 'IN', 'ann,cyd');", ["ann", "cyd"]),
+    ("gr.addQuery('user_name', 'IN', ['ann', 'dee,x']);", ["ann", "dee,x"]),
+    ("gr.addQuery('user_name', 'NOT IN', 'ann,cyd');", ["bob", "dee,x"]),
+    ("gr.addQuery('user_name', 'STARTSWITH', 'b');", ["bob"]),
+    ("gr.addQuery('user_name', 'ENDSWITH', 'd');", ["cyd"]),
+    ("gr.addQuery('user_name', 'CONTAINS', 'e');", ["dee,x"]),
+    ("gr.addQuery('user_name', 'DOES NOT CONTAIN', 'n');", ["bob", "cyd", "dee,x"]),
+    ("gr.addNullQuery('age');", ["dee,x"]),
+    ("gr.addNotNullQuery('age'); gr.addActiveQuery();", ["ann", "bob"]),
+    ("gr.addQuery('user_name', 'ann').addOrCondition('user_name', 'bob');", ["ann", "bob"]),
+    ("gr.addEncodedQuery('active=true^user_nameSTARTSWITHa^ORuser_nameSTARTSWITHd');", ["ann", "dee,x"]),
+    ("gr.addEncodedQuery('user_name=ann^NQuser_name=cyd');", ["ann", "cyd"]),
+    ("gr.addEncodedQuery('ageISEMPTY');", ["dee,x"]),
+    ("gr.addEncodedQuery('user_nameNOT INann,bob^ORDERBYDESCuser_name');", ["dee,x", "cyd"]),
+    ("gr.addEncodedQuery('user_nameLIKEo');", ["bob"]),
+    ("gr.orderByDesc('age'); gr.setLimit(2);", ["cyd", "ann"]),  # numbers sort as numbers
+    ("gr.addQuery('active=true^locked_out=true');", []),
+])
+def test_query_operators(query, expected):
+    assert names(query) == expected
+
+
+def test_dot_walk_through_references():
+    _, logs = run("var h = new GlideRecord('sys_user_has_role'); h.addQuery('role.name', 'itil');"
+                  "h.addQuery('user.active', true); h.query(); var out = [];"
+                  "while (h.next()) { out.push(h.getValue('user') + ':' + h.user.getRefRecord().getValue('user_name')); }"
+                  "gs.log(out.join(','));")
+    assert logs == ["u2:bob"]
+
+
+def test_unknown_dot_walk_is_unsupported_not_silent():
+    report, logs = run("var g = new GlideRecord('sys_user'); g.addQuery('company.name', 'x'); g.query();"
+                       "gs.log(g.getRowCount());")
+    assert report.ok and logs == ["0"]  # a known reference into a table the snapshot lacks: no match
+    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('nope.name', 'x'); g.query();")
+    assert report.unsupported == ["dot-walk sys_user.nope"] and "unsupported Glide API" in report.error
+    assert not report.ok
+
+
+def test_values_are_strings_and_get_value_returns_null_for_empty():
+    _, logs = run("var g = new GlideRecord('sys_user'); g.get('u4');"
+                  "gs.log(typeof g.getValue('active') + ' ' + g.getValue('active') + ' ' + g.getValue('age') + ' '"
+                  " + (g.active == 'true') + ' ' + g.age.nil() + ' ' + g.getValue('missing'));")
+    assert logs == ["string true null true true null"]
+
+
+def test_update_multiple_changes_only_matching_rows_and_counts_one_operation():
+    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('active', true); g.setValue('locked_out', true);"
+                    " g.updateMultiple();")
+    assert [o["op"] for o in report.ops] == ["updateMultiple"]
+    assert sorted(c["sys_id"] for c in report.changes) == ["u1", "u2", "u4"]
+    assert report.ops[0]["rows"] == 3 and report.ops[0]["changed"] == 3
+
+
+def test_update_multiple_records_old_and_new_values():
+    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('user_name', 'bob'); g.setValue('locked_out', true);"
+                    " g.updateMultiple();")
+    assert report.changes[0]["fields"] == {"locked_out": ["", "true"]}
+
+
+def test_property_assignment_and_update():
+    report, _ = run("var g = new GlideRecord('sys_user'); g.get('user_name', 'ann'); g.active = false; g.update();",
+                    keep_state=True)
+    assert report.changes[0]["fields"] == {"active": ["true", "false"]}
+    assert next(u for u in report.state["sys_user"] if u["sys_id"] == "u1")["active"] == "false"
+
+
+def test_parent_table_query_includes_child_classes_but_not_sys_trigger():
+    _, logs = run("var g = new GlideRecord('sysauto'); g.query(); var out = [];"
+                  "while (g.next()) { out.push(g.getValue('sys_class_name')); } gs.log(out.sort().join(','));")
+    assert logs == ["sysauto_report,sysauto_script"]
+
+
+def test_insert_delete_and_aggregate():
+    report, logs = run(
+        "var g = new GlideRecord('sys_user'); g.initialize(); g.setValue('user_name', 'new'); var id = g.insert();"
+        "var a = new GlideAggregate('sys_user'); a.addAggregate('COUNT'); a.query(); a.next(); gs.log(a.getAggregate('COUNT'));"
+        "var b = new GlideAggregate('sys_user_has_role'); b.addAggregate('COUNT'); b.groupBy('role'); b.orderBy('role'); b.query();"
+        "var out = []; while (b.next()) { out.push(b.getValue('role') + '=' + b.getAggregate('COUNT')); } gs.log(out.join(','));"
+        "var d = new GlideRecord('sys_user'); d.addQuery('active', false); d.deleteMultiple();"
+        "var c = new GlideRecord('sys_user'); c.get(id); c.deleteRecord();")
+    assert logs == ["5", "r1=1,r2=2"]
+    assert [c["op"] for c in report.changes] == ["insert", "delete", "delete"]
+
+
+def test_gs_properties_user_and_roles():
+    _, logs = run("gs.setProperty('x.y', 'z'); gs.log(gs.getProperty('x.y') + ' ' + gs.getProperty('none', 'alt') + ' '"
+                  " + gs.getProperty('none') + ' ' + gs.getProperty('instance_name') + ' ' + gs.getUserName() + ' '"
+                  " + gs.getUserID() + ' ' + gs.hasRole('itil') + ' ' + gs.tableExists('sys_user') + ' '"
+                  " + gs.tableExists('nope') + ' ' + gs.nowDateTime());", user="ann")
+    assert logs == ["z alt null devinstance ann u1 true true false 2026-01-01 00:00:00"]
+
+
+def test_unsupported_api_throws_and_is_reported_even_when_caught():
+    report, logs = run("try { new GlideRecord('sys_user').addJoinQuery('x'); } catch (e) { gs.log(e.message); }")
+    assert logs == ["unsupported Glide API: GlideRecord.addJoinQuery"]
+    assert report.unsupported == ["GlideRecord.addJoinQuery"] and not report.ok
+    report, _ = run("gs.getSession();")
+    assert report.error == "Error: unsupported Glide API: gs.getSession"
+    report, _ = run("var q = new GlideQuery('sys_user');")
+    assert report.error == "Error: unsupported Glide API: GlideQuery"
+
+
+def test_event_queue_and_date_time():
+    report, logs = run("var g = new GlideRecord('sys_user'); g.get('u1'); gs.eventQueue('x.y', g, 'a', 'b');"
+                       "var d = new GlideDateTime(); d.addDaysUTC(1); gs.log(d.getValue());")
+    assert logs == ["2026-01-02 00:00:00"]
+    assert report.events[0]["name"] == "x.y" and report.events[0]["sys_id"] == "u1"
+
+
+def test_uncaught_error_is_reported():
+    report, _ = run("null.x;")
+    assert report.error.startswith("TypeError") and not report.ok

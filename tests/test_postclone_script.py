@@ -1,0 +1,266 @@
+"""Behaviour of the generated post-clone scripts, proven by running them in the simulator."""
+
+import json
+import os
+import shutil
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import config
+from generator.render import record_ids, render, render_postclone
+from generator.simulate import load_data, simulate
+from tests.conftest import EXAMPLE, GOLDEN, ROOT, write_config
+
+FIXTURE = ROOT / "examples" / "acme" / "instance"
+CFG = config.load(EXAMPLE)
+DATA = load_data(FIXTURE)
+ENGINES = ["v8", "rhino"]
+
+
+def engine_or_skip(engine):
+    if engine == "rhino" and not shutil.which("rhino"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the scenarios on Rhino: install Debian's rhino package (.ci/run does)")
+        pytest.skip("rhino is not installed (apt-get install rhino); CI runs these on Rhino")
+
+
+def run(instance, mode="cleanup", data=None, cfg=CFG, **kw):
+    return simulate(render_postclone(cfg, mode), DATA if data is None else data, instance,
+                    script_name=f"postclone-{mode}.js", **kw)
+
+
+def users_by_name(state):
+    return {u["user_name"]: u for u in state["sys_user"]}
+
+
+# ------------------------------------------------------------------ the guard
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("instance,why", [
+    ("acme", '"acme" is a production instance'),
+    ("", "instance_name is empty"),
+    ("   ", "instance_name is empty"),
+    ("acmeqa", '"acmeqa" is not listed under any environment'),
+])
+@pytest.mark.parametrize("mode", ["cleanup", "apply", "preview"])
+def test_guard_writes_nothing_and_says_why(engine, instance, why, mode):
+    engine_or_skip(engine)
+    report = run(instance, mode, engine=engine)
+    assert report.ops == [] and report.changes == []
+    assert [(line["level"], line["source"]) for line in report.logs] == [("error", "postclone")]
+    assert why in report.logs[0]["message"]
+
+
+def test_guard_matches_after_trim_and_lower_case():
+    report = run("  ACMEDEV  ")
+    assert report.ok and report.changes
+    assert run(" ACME ").changes == []
+
+
+def test_guard_survives_a_throwing_property_read():
+    script = render_postclone(CFG, "cleanup")
+    report = simulate("gs.getProperty = function () { throw new Error('no db'); };\n" + script, DATA, "acmedev")
+    assert report.error is None and report.ops == []
+    assert report.logs[0]["message"].startswith("postclone: nothing done: cannot read instance_name")
+
+
+names = st.from_regex(r"[a-z][a-z0-9]{0,8}", fullmatch=True)
+
+
+@st.composite
+def configs(draw):
+    all_names = draw(st.lists(names, min_size=3, max_size=8, unique=True))
+    prod_n = draw(st.integers(1, len(all_names) - 2))
+    production, rest = all_names[:prod_n], all_names[prod_n:]
+    envs, i = [], 0
+    while i < len(rest) - 1:
+        n = draw(st.integers(1, len(rest) - 1 - i))
+        envs.append(rest[i:i + n])
+        i += n
+    unknown = rest[i:]  # at least one name listed nowhere
+    purposes = draw(st.lists(st.sampled_from(config.PURPOSES), min_size=len(envs), max_size=len(envs)))
+    text = "[update_set]\nname = \"H\"\nversion = \"1\"\n[instances]\nproduction = %s\n" % json.dumps(production)
+    for k, (inst, purpose) in enumerate(zip(envs, purposes)):
+        text += "[environments.e%d]\ninstances = %s\npurpose = \"%s\"\n" % (k, json.dumps(inst), purpose)
+        mode = draw(st.sampled_from(["off", "redirect", "on"]))
+        text += "[environments.e%d.email]\nmode = \"%s\"\n" % (k, mode)
+        if mode == "redirect":
+            text += "redirect_to = \"x@y.example\"\n"
+    target = draw(st.sampled_from(production + unknown + ["", " "]))
+    return text, target
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(configs(), st.sampled_from(["cleanup", "apply", "preview"]))
+def test_production_unknown_and_empty_never_get_a_write(tmp_path, case, mode):
+    text, target = case
+    cfg = config.load(write_config(tmp_path, text))
+    report = simulate(render_postclone(cfg, mode), DATA, target)
+    assert report.error is None
+    assert report.ops == [] and report.changes == []
+
+
+# ------------------------------------------------------------------ each purpose does its policy
+
+def props(state):
+    return {p["name"]: p.get("value", "") for p in state["sys_properties"]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_development_policy(engine):
+    engine_or_skip(engine)
+    report = run("acmedev", "apply", engine=engine, keep_state=True)
+    assert report.ok, report.to_text()
+    p = props(report.state)
+    assert p["glide.email.smtp.active"] == "false" and p["glide.email.read.active"] == "false"
+    assert p["glide.product.description"] == "DEV — cloned from production"
+    assert p["css.$navpage-header-bg"] == "#2E7D32"
+    assert {m["type"] for m in report.state["sys_email"] if m["sys_id"]} == {"send-ignored", "sent", "received"}
+    assert all(r["active"] == "false" for r in report.state["ldap_server_config"])
+    jobs = {j["name"]: j["active"] for t in ("sysauto_script", "sysauto_report", "sysauto_template",
+                                              "scheduled_import_set") for j in report.state[t]}
+    assert jobs == {"Clean up expired sessions": "true", "Nightly HR sync": "true", "Nightly finance export": "false",
+                    "Retired archive job": "false", "Weekly open incidents report": "false", "HR feed": "false",
+                    "Create monthly checklist": "false"}
+    assert [{k: v for k, v in t.items() if k != "sys_class_name"} for t in report.state["sys_trigger"]] == DATA["sys_trigger"]
+    users = users_by_name(report.state)
+    unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
+    assert unlocked == ["admin", "jane.admin", "mid.server.acme", "svc.integration.hr"]
+    assert users["ida.gone"]["locked_out"] == "false"  # inactive users are left alone
+    att = report.attachments[0]
+    assert att["table_sys_id"] == record_ids(CFG)["apply"]
+    locked_ids = {line.split()[0] for line in att["content"].splitlines()}
+    assert locked_ids == {u["sys_id"] for n, u in users.items()
+                          if n in ("uat.anna", "uat.ben", "trainee.carl", "trainee.dora", "emil.agent",
+                                   "fay.agent", "gus.requester", "temp.jo")}
+    home = [h for h in report.state["sys_home"] if h["sys_id"] == record_ids(CFG)["welcome"]]
+    assert home and home[0]["active"] == "true" and "DEV" in home[0]["text"]
+    banner = report.state["sys_ux_banner_announcement"]
+    assert [b["heading"] for b in banner] == ["DEV — cloned from production"] and banner[0]["start"]
+
+
+def test_test_policy_redirects_mail_and_keeps_uat_testers():
+    report = run("acmetest", "apply", keep_state=True)
+    assert report.ok, report.to_text()
+    p = props(report.state)
+    assert p["glide.email.smtp.active"] == "true" and p["glide.email.read.active"] == "false"
+    assert p["glide.email.test.user"] == "servicenow-test-mail@acme.example"
+    assert p["glide.email.server"] == "smtp-test.acme.example" and p["glide.email.user"] == "servicenow-test"
+    assert not any("password" in name for name in p)
+    users = users_by_name(report.state)
+    unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
+    assert unlocked == ["admin", "jane.admin", "mid.server.acme", "uat.anna", "uat.ben"]
+    jobs = [j for t in ("sysauto_script", "sysauto_report") for j in report.state[t] if j["active"] == "true"]
+    assert [j["name"] for j in jobs] == ["Nightly HR sync"]  # shipped guarded job untouched, no keep list
+
+
+def test_training_policy_keeps_participants_and_leaves_outbox():
+    report = run("acmetrain", "apply", keep_state=True)
+    assert report.ok, report.to_text()
+    users = users_by_name(report.state)
+    unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
+    assert unlocked == ["admin", "jane.admin", "mid.server.acme", "trainee.carl", "trainee.dora"]
+    assert [m["type"] for m in report.state["sys_email"]] == [m["type"] for m in DATA["sys_email"]]
+    assert "mid_servers" in [s.name for s in report.steps]
+    assert any("skipped: mid_servers.check = false" in line["message"] for line in report.logs)
+
+
+@pytest.mark.parametrize("instance", ["acmedev", "acmetest", "acmetrain"])
+def test_golden_reports(instance, update_golden):
+    """What each example environment's cleanup script changes on the fixture, for reviewers."""
+    text = run(instance).to_text() + "\n"
+    path = GOLDEN / "reports" / f"{instance}.txt"
+    if update_golden:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    assert text == path.read_text(encoding="utf-8"), "regenerate with pytest --update-golden and review"
+
+
+# ------------------------------------------------------------------ safety properties
+
+def test_running_user_and_mid_server_users_are_never_locked_whatever_the_config(tmp_path):
+    text = ("[update_set]\nname = \"T\"\nversion = \"1\"\n[instances]\nproduction = [\"acme\"]\n"
+            "[environments.x]\ninstances = [\"acmedev\"]\npurpose = \"training\"\n"
+            "[environments.x.users]\nkeep_roles = []\n")
+    cfg = config.load(write_config(tmp_path, text))
+    report = run("acmedev", "apply", cfg=cfg, user="emil.agent", keep_state=True)
+    assert report.ok, report.to_text()
+    users = users_by_name(report.state)
+    unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
+    assert unlocked == ["emil.agent", "mid.server.acme"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_failing_step_is_reported_and_the_others_still_run(engine):
+    engine_or_skip(engine)
+    report = run("acmedev", "apply", throw_on={"ldap_server_config": "database unavailable"}, engine=engine,
+                 keep_state=True)
+    assert report.error is None  # nothing escaped the script
+    assert report.failed_steps == ["ldap", "verify"]
+    assert "failed: database unavailable" in report.step("ldap").summary
+    assert report.step("users").changed == 8 and report.step("jobs").changed == 4
+    assert report.logs[-1]["message"].endswith("failed steps: ldap, verify")
+    assert report.logs[-1]["level"] == "error"
+
+
+def test_every_step_failing_still_ends_cleanly():
+    tables = ["sys_properties", "sys_email", "sys_home", "sys_ux_banner_announcement", "ldap_server_config",
+              "sysauto", "sysauto_script", "sys_user_has_role", "sys_user", "ecc_agent", "sys_script_fix"]
+    report = run("acmedev", "apply", throw_on={t: "boom" for t in tables})
+    assert report.error is None and report.changes == []
+    assert report.failed_steps == ["email", "welcome", "ldap", "jobs", "users", "mid_servers", "verify"]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("instance", ["acmedev", "acmetest", "acmetrain"])
+def test_second_run_writes_nothing(engine, instance):
+    engine_or_skip(engine)
+    first = run(instance, "apply", engine=engine, keep_state=True)
+    assert first.ok and first.write_ops
+    second = run(instance, "apply", data=first.state, engine=engine)
+    assert second.ok, second.to_text()
+    assert second.write_ops == [] and second.changes == []
+    assert all(s.changed == 0 for s in second.steps if s.summary)
+
+
+@pytest.mark.parametrize("instance", ["acmedev", "acmetest", "acmetrain"])
+def test_preview_writes_nothing_and_predicts_apply(instance):
+    preview = run(instance, "preview")
+    assert preview.ok and preview.write_ops == [] and preview.changes == []
+    apply = run(instance, "apply")
+    predicted = {s.name: s.changed for s in preview.steps if s.summary}
+    made = {s.name: s.changed for s in apply.steps if s.summary and s.name != "verify"}
+    assert predicted == made
+    # and the counts are what really changed, record by record
+    for s in apply.steps:
+        if s.summary and s.name not in ("verify", "mid_servers"):
+            records = [c for c in s.changes if c["table"] != "sys_attachment"]
+            assert len(records) == s.changed, s.name
+
+
+def test_no_global_variables_leak():
+    report = simulate(render_postclone(CFG, "apply") +
+                      "\ngs.log(typeof CONFIG + ' ' + typeof env + ' ' + typeof step + ' ' + typeof instance);",
+                      DATA, "acmedev")
+    assert report.logs[-1]["message"] == "undefined undefined undefined undefined"
+
+
+def test_users_step_uses_a_bounded_number_of_operations():
+    from generator.snapshot import large
+
+    counts = []
+    for size in (500, 3000):
+        report = run("acmetest", "apply", data=large(users=size, jobs=50))
+        assert report.ok, report.to_text()
+        step = report.step("users")
+        counts.append(step.queries + step.writes)
+    assert counts[0] == counts[1] <= 40
+
+
+def test_all_three_scripts_share_one_body():
+    scripts = {s.filename: s.text for s in render(CFG)}
+    bodies = {name: text.split("(function (MODE) {", 1)[1].rsplit("})(", 1)[0]
+              for name, text in scripts.items() if name.startswith("postclone-")}
+    assert len(set(bodies.values())) == 1
