@@ -174,6 +174,40 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
         raise CheckFailed("")
 
 
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000))
+@click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
+def snapshot(out: Path, users: int, jobs: int) -> None:
+    """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
+    from generator.snapshot import large, write_exports
+
+    data = large(users=users, jobs=jobs)
+    try:
+        write_exports(data, out)
+    except OSError as err:
+        raise InputError(f"{out}: cannot write: {err.strerror}") from None
+    click.echo(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
+
+
+@cli.command("audit-jobs")
+@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
+              help="Scheduled jobs export(s): the list XML of sysauto_script (or a folder of exports).")
+@JSON_OPT
+def audit_jobs(data_path: Path, as_json: bool) -> None:
+    """List active scripted jobs with no instance check (they run again on every clone). Exit 1 if any."""
+    from generator.audit import audit_jobs as run_audit, to_json, to_text
+    from generator.simulate import load_data
+
+    findings, examined = run_audit(load_data(data_path))
+    if as_json:
+        click.echo(json.dumps(to_json(findings, examined), indent=2, sort_keys=True))
+    else:
+        click.echo(to_text(findings, examined))
+    if findings:
+        raise CheckFailed("")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args

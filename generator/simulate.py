@@ -82,7 +82,8 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
         root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)).getroot()
     except etree.XMLSyntaxError as err:
         line, column = err.position if err.position else (0, 0)
-        raise InputError(f"{path}:{line}:{column}: not well-formed XML: {err.msg}") from None
+        msg = re.sub(r", line \d+, column \d+$", "", err.msg)
+        raise InputError(f"{path}:{line}:{column}: not well-formed XML: {msg}") from None
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err}") from None
     if root.tag != "unload":

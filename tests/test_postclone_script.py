@@ -123,7 +123,7 @@ def test_development_policy(engine):
                                               "scheduled_import_set") for j in report.state[t]}
     assert jobs == {"Clean up expired sessions": "true", "Nightly HR sync": "true", "Nightly finance export": "false",
                     "Retired archive job": "false", "Weekly open incidents report": "false", "HR feed": "false",
-                    "Create monthly checklist": "false"}
+                    "Create monthly checklist": "false", "Quarterly licence report": "false"}
     assert [{k: v for k, v in t.items() if k != "sys_class_name"} for t in report.state["sys_trigger"]] == DATA["sys_trigger"]
     users = users_by_name(report.state)
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
@@ -200,7 +200,7 @@ def test_a_failing_step_is_reported_and_the_others_still_run(engine):
     assert report.error is None  # nothing escaped the script
     assert report.failed_steps == ["ldap", "verify"]
     assert "failed: database unavailable" in report.step("ldap").summary
-    assert report.step("users").changed == 8 and report.step("jobs").changed == 4
+    assert report.step("users").changed == 8 and report.step("jobs").changed == 5
     assert report.logs[-1]["message"].endswith("failed steps: ldap, verify")
     assert report.logs[-1]["level"] == "error"
 

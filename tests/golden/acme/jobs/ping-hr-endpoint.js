@@ -7,7 +7,7 @@
     var RUN_ON = ["acme"];
     var instance = String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
     if (RUN_ON.indexOf(instance) < 0) {
-        gs.log('postclone: job ' + "Ping HR endpoint" + ' skipped: instance "' + instance + '" is not one of ' + RUN_ON.join(', '), 'postclone');
+        gs.log('postclone: job "' + "Ping HR endpoint" + '" skipped: instance "' + instance + '" is not one of ' + RUN_ON.join(', '), 'postclone');
         return;
     }
     (function () {
