@@ -6,6 +6,7 @@ failed build leaves the previous build untouched and no partial folder behind.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
 import os
@@ -17,7 +18,7 @@ from pathlib import Path
 from generator import __version__
 from generator.config import Config
 from generator.errors import InputError
-from generator.package import build_epoch, glide_time, records, update_set_xml
+from generator.package import build_epoch, deletions, glide_time, records, update_set_xml
 from generator.render import Script, render
 from generator.validate import validate
 
@@ -34,14 +35,15 @@ class Build:
     manifest: dict
 
 
-def assemble(cfg: Config, epoch: int | None = None) -> Build:
-    """render -> validate -> package, all in memory."""
+def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None) -> Build:
+    """render -> validate -> package, all in memory. `previous` is an earlier release's manifest."""
     epoch = build_epoch() if epoch is None else epoch
     scripts: list[Script] = render(cfg)
     validate(scripts)
     recs = records(cfg, scripts, epoch)
+    removed = deletions(cfg, recs, previous, epoch)
     files: dict[str, str] = {s.filename: s.text for s in scripts}
-    files[UPDATE_SET_FILE] = update_set_xml(cfg, recs, epoch)
+    files[UPDATE_SET_FILE] = update_set_xml(cfg, recs + removed, epoch)
     us = cfg.update_set
     manifest = {
         "tool": "postclone",
@@ -56,7 +58,47 @@ def assemble(cfg: Config, epoch: int | None = None) -> Build:
             {"table": r.table, "key": r.key, "sys_id": r.sys_id, "name": r.name} for r in recs
         ],
     }
+    if removed:
+        manifest["deleted"] = [{"table": r.table, "key": r.key, "sys_id": r.sys_id, "name": r.name} for r in removed]
     return Build(f"{us.id}-{us.version}", files, manifest)
+
+
+def read_manifest(path: Path) -> dict:
+    """A build folder's manifest.json (path may be the folder or the file)."""
+    file = path / MANIFEST_FILE if path.is_dir() else path
+    try:
+        data = json.loads(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{file}: no manifest here (expected a build folder or its manifest.json)") from None
+    except (OSError, UnicodeDecodeError) as err:
+        raise InputError(f"{file}: cannot read: {err}") from None
+    except json.JSONDecodeError as err:
+        raise InputError(f"{file}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None
+    if not isinstance(data, dict) or data.get("tool") != "postclone" or not isinstance(data.get("records"), list):
+        raise InputError(f"{file}: not a postclone manifest")
+    return data
+
+
+def compare(build: Build, folder: Path) -> list[str]:
+    """Differences between an in-memory build and a build folder on disk, one line each."""
+    expected = {**build.files, MANIFEST_FILE: manifest_text(build.manifest)}
+    actual = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+    out = []
+    for name in sorted(set(expected) | actual):
+        if name not in actual:
+            out.append(f"missing: {name}")
+        elif name not in expected:
+            out.append(f"extra: {name}")
+        else:
+            have = (folder / name).read_text(encoding="utf-8")
+            if have != expected[name]:
+                out.append(f"stale: {name}")
+                lines = list(difflib.unified_diff(have.splitlines(), expected[name].splitlines(),
+                                                  f"built/{name}", f"expected/{name}", lineterm="", n=0))
+                out += [f"    {line[:160]}" for line in lines[2:12]]
+                if len(lines) > 12:
+                    out.append(f"    ... {len(lines) - 12} more diff lines")
+    return out
 
 
 def manifest_text(manifest: dict) -> str:

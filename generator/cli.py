@@ -80,28 +80,95 @@ def validate(config: Path, as_json: bool) -> None:
 @CONFIG_ARG
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
               show_default=True, help="Folder that receives <id>-<version>/.")
+@click.option("--previous", type=click.Path(path_type=Path),
+              help="The previous release's build folder (or manifest.json): records it shipped that this "
+                   "config no longer has are emitted as DELETE updates.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the build folder is missing or stale.")
 @JSON_OPT
-def build(config: Path, out: Path, as_json: bool) -> None:
+def build(config: Path, out: Path, previous: Path | None, check: bool, as_json: bool) -> None:
     """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
+    import os
+
     from generator import config as cfgmod
-    from generator.build import assemble, write
+    from generator.build import MANIFEST_FILE, assemble, compare, read_manifest, write
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
-    result = assemble(cfg)
+    prev = read_manifest(previous) if previous else None
+    if check:
+        folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+        if not (folder / MANIFEST_FILE).is_file():
+            _emit({"folder": str(folder), "up_to_date": False, "differences": ["missing: the whole build"]},
+                  as_json, f"{folder}/: no build here; run: postclone build {config}")
+            raise CheckFailed("")
+        existing = read_manifest(folder)
+        epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
+        if prev is None and existing.get("deleted"):
+            prev = {"records": [], "deleted": existing["deleted"]}
+        differences = compare(assemble(cfg, epoch=epoch, previous=prev), folder)
+        human = (f"{folder}/ is up to date" if not differences else
+                 f"{folder}/ is stale; run: postclone build {config}\n" + "\n".join(differences))
+        _emit({"folder": str(folder), "up_to_date": not differences, "differences": differences}, as_json, human)
+        if differences:
+            raise CheckFailed("")
+        return
+    result = assemble(cfg, previous=prev)
     folder = write(result, out)
     seconds = time.perf_counter() - start
     files = sorted([*result.files, "manifest.json"])
-    lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records, {seconds:.2f}s)"]
+    deleted = result.manifest.get("deleted", [])
+    lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records"
+             + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)"]
     lines += [f"  {name}" for name in files]
     lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
                  "Retrieved Update Sets > Import Update Set from XML")
     _emit(
-        {"folder": str(folder), "files": files, "records": result.manifest["records"],
+        {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
          "seconds": round(seconds, 3)},
         as_json,
         "\n".join(lines),
     )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--extract", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every script field to a .js file and every record as pretty XML into this folder.")
+@JSON_OPT
+def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
+    """Show any update set XML: header, then one line per record."""
+    from generator import updateset
+
+    us = updateset.read(file)
+    if extract is not None:
+        written = updateset.extract(us, extract)
+    if as_json:
+        data = updateset.inspect_json(us)
+        if extract is not None:
+            data["extracted"] = [str(p) for p in written]
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(updateset.inspect_text(us))
+        if extract is not None:
+            click.echo(f"extracted {len(written)} files into {extract}/")
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_OPT
+def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
+    """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ."""
+    from generator import updateset
+
+    a, b = updateset.read(old), updateset.read(new)
+    changes = updateset.diff(a, b)
+    if as_json:
+        click.echo(json.dumps(updateset.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(updateset.diff_text(a, b, changes))
+    if changes:
+        raise CheckFailed("")
 
 
 @cli.command()

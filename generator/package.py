@@ -39,6 +39,7 @@ class Record:
     sys_id: str
     name: str
     fields: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
+    action: str = "INSERT_OR_UPDATE"
 
 
 def build_epoch(env: dict[str, str] | None = None) -> int:
@@ -122,6 +123,25 @@ def records(cfg: Config, scripts: list[Script], epoch: int) -> list[Record]:
     return out
 
 
+def deletions(cfg: Config, recs: list[Record], previous: dict | None, epoch: int) -> list[Record]:
+    """DELETE updates for records the previous release shipped (or deleted) and this one does not."""
+    if not previous:
+        return []
+    current = {(r.table, r.sys_id) for r in recs}
+    stamp = glide_time(epoch)
+    out: list[Record] = []
+    seen: set[tuple[str, str]] = set()
+    for old in [*previous.get("records", []), *previous.get("deleted", [])]:
+        key = (old["table"], old["sys_id"])
+        if key in current or key in seen:
+            continue
+        seen.add(key)
+        f = _sys_fields(cfg, old["table"], old["sys_id"], old["name"], stamp)
+        f["name"] = (old["name"], {})
+        out.append(Record(old["table"], old["key"], old["sys_id"], old["name"], f, action="DELETE"))
+    return sorted(out, key=lambda r: (r.table, r.sys_id))
+
+
 def _run_time(job: Job) -> str:
     """run_time is stored in UTC on the 1970-01-01 date; convert from the job's time zone if set."""
     h, m, s = (int(x) for x in job.time.split(":"))
@@ -186,7 +206,7 @@ def payload(record: Record) -> str:
     from lxml import etree
 
     root = etree.Element("record_update", table=record.table)
-    rec = etree.SubElement(root, record.table, action="INSERT_OR_UPDATE")
+    rec = etree.SubElement(root, record.table, action=record.action)
     for name in sorted(record.fields):
         value, attrs = record.fields[name]
         _field(rec, name, value, attrs, name in SCRIPT_FIELDS)
@@ -255,7 +275,7 @@ def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
     for row_id, rec in sorted(rows, key=lambda r: r[0]):
         update_name = f"{rec.table}_{rec.sys_id}"
         block("sys_update_xml", [
-            ("action", "INSERT_OR_UPDATE", {}),
+            ("action", rec.action, {}),
             ("application", "global", {"display_value": "Global"}),
             ("category", "customer", {}),
             ("comments", "", {}),

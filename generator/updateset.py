@@ -1,0 +1,260 @@
+"""Reading any update set XML (ours or anyone's): `postclone inspect` and `postclone diff`.
+
+Parsing is defensive: lxml with entity expansion and network access off, files over MAX_BYTES are
+refused, and malformed XML is reported as file:line:column.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from generator.errors import InputError
+
+MAX_BYTES = 64 * 1024 * 1024
+SCRIPT_FIELDS = ("script", "condition", "action_script", "script_plain", "client_script", "template")
+# Fields that change on every build or import without changing what a record does.
+VOLATILE = {"sys_created_on", "sys_updated_on", "sys_mod_count", "sys_recorded_at", "sys_created_by",
+            "sys_updated_by", "payload_hash", "update_guid", "update_guid_history"}
+
+
+@dataclass
+class Row:
+    action: str
+    table: str
+    name: str  # sys_update_name: <table>_<sys_id>
+    sys_id: str  # the record's sys_id (from the payload)
+    target_name: str
+    type: str
+    fields: dict[str, str] = field(default_factory=dict)
+    payload: str = ""
+    line: int = 0
+
+
+@dataclass
+class UpdateSet:
+    path: Path
+    unload_date: str
+    header: dict[str, str]
+    rows: list[Row]
+
+
+def _parser():
+    from lxml import etree
+
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+
+
+def _parse(data: bytes, label: str, line_offset: int = 0):
+    from lxml import etree
+
+    try:
+        return etree.fromstring(data, _parser())
+    except etree.XMLSyntaxError as err:
+        line, column = err.position if err.position else (0, 0)
+        msg = re.sub(r", line \d+, column \d+$", "", err.msg)
+        raise InputError(f"{label}:{line + line_offset}:{column}: not well-formed XML: {msg}") from None
+
+
+def read(path: Path) -> UpdateSet:
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except OSError as err:
+        raise InputError(f"{path}: cannot read: {err.strerror}") from None
+    if size > MAX_BYTES:
+        raise InputError(f"{path}: {size} bytes is over the {MAX_BYTES // (1024 * 1024)} MiB limit for update sets")
+    root = _parse(path.read_bytes(), str(path))
+    if root.tag == "record_update":
+        # One record as Studio source control stores it (update/<sys_update_name>.xml).
+        record = next((c for c in root if isinstance(c.tag, str)), None)
+        if record is None:
+            raise InputError(f"{path}:{root.sourceline}: <record_update> holds no record")
+        fields = {c.tag: (c.text or "") for c in record if isinstance(c.tag, str)}
+        sys_id = fields.get("sys_id", "")
+        row = Row(record.get("action", "INSERT_OR_UPDATE"), root.get("table") or record.tag,
+                  fields.get("sys_update_name") or f"{record.tag}_{sys_id}", sys_id,
+                  fields.get("name") or fields.get("sys_name", ""), "", fields, "", record.sourceline or 0)
+        return UpdateSet(path, "", {}, [row])
+    if root.tag != "unload":
+        raise InputError(f"{path}:{root.sourceline}: expected an update set (<unload> root), found <{root.tag}>")
+    header: dict[str, str] = {}
+    rows: list[Row] = []
+    for el in root:
+        if not isinstance(el.tag, str):
+            continue
+        if el.tag == "sys_remote_update_set":
+            header = {c.tag: (c.text or "") for c in el if isinstance(c.tag, str)}
+        elif el.tag == "sys_update_xml":
+            rows.append(_row(el, path))
+        else:
+            # A single-record export (<unload><sys_script_fix>…): treat the record as its own row.
+            fields = {c.tag: (c.text or "") for c in el if isinstance(c.tag, str)}
+            rows.append(Row(el.get("action", "INSERT_OR_UPDATE"), el.tag, f"{el.tag}_{fields.get('sys_id', '')}",
+                            fields.get("sys_id", ""), fields.get("name", ""), "", fields, "", el.sourceline or 0))
+    if not header and not rows:
+        raise InputError(f"{path}: no sys_remote_update_set and no records: not an update set")
+    return UpdateSet(path, root.get("unload_date", ""), header, rows)
+
+
+def _row(el, path: Path) -> Row:
+    get = lambda tag: el.findtext(tag) or ""  # noqa: E731
+    payload = get("payload")
+    fields: dict[str, str] = {}
+    table = get("name").rsplit("_", 1)[0] if "_" in get("name") else ""
+    sys_id = ""
+    if payload.strip():
+        inner = _parse(payload.encode("utf-8"), f"{path} (payload of {get('name')})", 0)
+        record = next((c for c in inner if isinstance(c.tag, str)), None)
+        if record is not None:
+            table = inner.get("table") or record.tag
+            fields = {c.tag: (c.text or "") for c in record if isinstance(c.tag, str)}
+            sys_id = fields.get("sys_id", "")
+    if not sys_id:
+        sys_id = get("name").rsplit("_", 1)[-1]
+    return Row(get("action"), table, get("name"), sys_id, get("target_name"), get("type"), fields, payload,
+               el.sourceline or 0)
+
+
+# --------------------------------------------------------------------------- inspect
+
+
+def inspect_json(us: UpdateSet) -> dict:
+    return {
+        "file": str(us.path),
+        "unload_date": us.unload_date,
+        "update_set": {k: us.header.get(k, "") for k in ("name", "sys_id", "state", "application_scope",
+                                                          "description", "sys_created_on")},
+        "records": [
+            {"action": r.action, "table": r.table, "name": r.target_name, "sys_id": r.sys_id, "type": r.type,
+             "update_name": r.name}
+            for r in us.rows
+        ],
+    }
+
+
+def inspect_text(us: UpdateSet) -> str:
+    h = us.header
+    if h:
+        lines = [
+            f"{us.path}: update set {h.get('name', '')!r} ({h.get('sys_id', '')})",
+            f"  scope {h.get('application_scope', '') or '-'}, state {h.get('state', '') or '-'}, "
+            f"unloaded {us.unload_date or '-'}, {len(us.rows)} records",
+        ]
+    else:
+        lines = [f"{us.path}: record export (no sys_remote_update_set), {len(us.rows)} "
+                 f"{'record' if len(us.rows) == 1 else 'records'}" + (f", unloaded {us.unload_date}" if us.unload_date else "")]
+    width = max((len(r.table) for r in us.rows), default=0)
+    for r in us.rows:
+        lines.append(f"  {r.action:<16} {r.table:<{width}}  {r.target_name or '-'}  {r.sys_id}")
+    return "\n".join(lines)
+
+
+def extract(us: UpdateSet, folder: Path) -> list[Path]:
+    """Write each script field to <table>/<sys_id>.<field>.js and each record as pretty XML."""
+    from lxml import etree
+
+    written: list[Path] = []
+    for r in us.rows:
+        base = folder / _safe(r.table or "unknown")
+        base.mkdir(parents=True, exist_ok=True)
+        stem = _safe(r.sys_id or r.name or "record")
+        for name in SCRIPT_FIELDS:
+            if r.fields.get(name, "").strip():
+                p = base / f"{stem}.{name}.js"
+                p.write_text(r.fields[name], encoding="utf-8")
+                written.append(p)
+        if r.payload.strip():
+            inner = etree.fromstring(r.payload.encode("utf-8"), _parser())
+            etree.indent(inner, space="    ")
+            text = etree.tostring(inner, encoding="unicode")
+        else:
+            rec = etree.Element(r.table or "record", action=r.action)
+            for k, v in r.fields.items():
+                etree.SubElement(rec, k).text = v
+            etree.indent(rec, space="    ")
+            text = etree.tostring(rec, encoding="unicode")
+        p = base / f"{stem}.xml"
+        p.write_text(text + "\n", encoding="utf-8")
+        written.append(p)
+    return written
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
+
+
+# --------------------------------------------------------------------------- diff
+
+
+@dataclass
+class Change:
+    kind: str  # added | removed | changed
+    table: str
+    name: str
+    sys_id: str
+    fields: dict[str, list[str]] = field(default_factory=dict)  # field -> unified diff lines
+
+
+def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
+    """Records added, removed and changed (ignoring build timestamps and other volatile fields)."""
+    a = {r.name: r for r in old.rows}
+    b = {r.name: r for r in new.rows}
+    out: list[Change] = []
+    for key in sorted(set(a) | set(b)):
+        ra, rb = a.get(key), b.get(key)
+        if ra is None:
+            out.append(Change("added" if rb.action != "DELETE" else "deleted", rb.table, rb.target_name, rb.sys_id))
+            continue
+        if rb is None:
+            out.append(Change("removed", ra.table, ra.target_name, ra.sys_id))
+            continue
+        if rb.action == "DELETE" and ra.action != "DELETE":
+            out.append(Change("deleted", rb.table, rb.target_name, rb.sys_id))
+            continue
+        fields: dict[str, list[str]] = {}
+        if ra.action != rb.action:
+            fields["(action)"] = [f"-{ra.action}", f"+{rb.action}"]
+        for name in sorted(set(ra.fields) | set(rb.fields)):
+            if name in VOLATILE:
+                continue
+            va, vb = ra.fields.get(name, ""), rb.fields.get(name, "")
+            if va != vb:
+                if "\n" in va or "\n" in vb or name in SCRIPT_FIELDS:
+                    fields[name] = list(difflib.unified_diff(
+                        va.splitlines(), vb.splitlines(), f"old/{key}.{name}", f"new/{key}.{name}", lineterm="", n=2))
+                else:
+                    fields[name] = [f"-{va}", f"+{vb}"]
+        if fields:
+            out.append(Change("changed", rb.table, rb.target_name, rb.sys_id, fields))
+    return out
+
+
+def diff_text(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> str:
+    if not changes:
+        return f"no differences between {old.path} and {new.path} (timestamps ignored)"
+    lines = [f"{old.path} -> {new.path}: {len(changes)} records differ"]
+    for c in changes:
+        lines.append(f"{c.kind} {c.table} {c.name!r} ({c.sys_id})")
+        for name, body in c.fields.items():
+            if body and body[0].startswith("--- "):
+                lines.append(f"  field {name}:")
+                lines += [f"    {line}" for line in body]
+            else:
+                lines.append(f"  field {name}: {json.dumps(body[0][1:], ensure_ascii=False)} -> "
+                             f"{json.dumps(body[1][1:], ensure_ascii=False)}")
+    return "\n".join(lines)
+
+
+def diff_json(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> dict:
+    return {
+        "old": str(old.path),
+        "new": str(new.path),
+        "equal": not changes,
+        "changes": [{"kind": c.kind, "table": c.table, "name": c.name, "sys_id": c.sys_id, "fields": c.fields}
+                    for c in changes],
+    }
