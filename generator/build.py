@@ -6,6 +6,7 @@ failed build leaves the previous build untouched and no partial folder behind.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import hashlib
 import json
@@ -105,6 +106,22 @@ def manifest_text(manifest: dict) -> str:
     return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
+@contextlib.contextmanager
+def _lock(folder: Path):
+    """Serialise the final swap of concurrent builds into the same folder (POSIX advisory lock)."""
+    try:
+        import fcntl
+    except ImportError:  # pragma: no cover - Windows: the rename is still atomic per build
+        yield
+        return
+    fd = os.open(folder, os.O_RDONLY)  # lock the output folder itself: nothing is left behind
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
 def write(build: Build, out_dir: Path) -> Path:
     """Write the build into out_dir/<id>-<version>/ atomically; return that folder."""
     try:
@@ -120,13 +137,21 @@ def write(build: Build, out_dir: Path) -> Path:
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
         os.chmod(tmp, 0o755)
-        old = None
-        if target.exists():
+        with _lock(out_dir):
             old = Path(tempfile.mkdtemp(prefix=f".{build.folder_name}.old.", dir=out_dir))
-            os.replace(target, old / "previous")
-        os.replace(tmp, target)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                moved = False
+                if target.exists():
+                    os.replace(target, old / "previous")
+                    moved = True
+                try:
+                    os.replace(tmp, target)
+                except OSError:
+                    if moved:
+                        os.replace(old / "previous", target)  # put the previous build back
+                    raise
+            finally:
+                shutil.rmtree(old, ignore_errors=True)
     except OSError as err:
         shutil.rmtree(tmp, ignore_errors=True)
         raise InputError(f"{target}: cannot write the build: {err.strerror}") from None

@@ -78,7 +78,7 @@ def validate(config: Path, as_json: bool) -> None:
 
 @cli.command()
 @CONFIG_ARG
-@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=Path("build"),
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build"),
               show_default=True, help="Folder that receives <id>-<version>/.")
 @click.option("--previous", type=click.Path(path_type=Path),
               help="The previous release's build folder (or manifest.json): records it shipped that this "

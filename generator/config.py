@@ -224,8 +224,9 @@ class _Table:
                 continue
             key = self.key(name)
             if SECRET_RE.search(name):
-                self.fail(key, "secrets do not belong in this file: postclone never writes passwords "
-                          "or tokens into an artifact; set them on the instance")
+                self.fail(key, "secrets do not belong in this file: postclone never writes passwords, tokens "
+                          "or keys into an artifact (passwords are encrypted per instance: set them on the "
+                          "instance, or keep them across clones with a clone data preserver)")
             close = difflib.get_close_matches(name, sorted(self.seen), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.fail(key, f"unknown key{hint}")
@@ -249,8 +250,17 @@ def slug(text: str) -> str:
 # --------------------------------------------------------------------------- loading
 
 
+MAX_CONFIG_BYTES = 1024 * 1024
+MAX_JOB_BYTES = 64 * 1024
+
+
 def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
     try:
+        size = path.stat().st_size
+        if path.is_dir():
+            raise ConfigError(f"{path}: is a folder, not a configuration file")
+        if size > MAX_CONFIG_BYTES:
+            raise ConfigError(f"{path}: {size} bytes is over the 1 MiB limit for a configuration file")
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: file not found") from None
@@ -260,7 +270,10 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(f"{path}:{line}: not valid UTF-8") from None
+        column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
+        raise ConfigError(f"{path}:{line}:{column}: not valid UTF-8 (is this a text file?)") from None
+    if not text.strip():
+        raise ConfigError(f"{path}: the file is empty; start from: postclone init {path.name}")
     try:
         return tomllib.loads(text), raw
     except tomllib.TOMLDecodeError as err:
@@ -452,6 +465,10 @@ def _job(t: _Table, base: Path, known: set[str]) -> Job:
     label = t.text("script", required=True)
     script_path = base / label
     try:
+        if script_path.is_dir():
+            t.fail(t.key("script"), f"{script_path} is a folder, not a script file")
+        if script_path.exists() and script_path.stat().st_size > MAX_JOB_BYTES:
+            t.fail(t.key("script"), f"{script_path} is over 64 KiB; a job script holds at most 8000 characters")
         script_bytes = script_path.read_bytes()
     except FileNotFoundError:
         t.fail(t.key("script"), f"file not found: {script_path}")
@@ -459,8 +476,11 @@ def _job(t: _Table, base: Path, known: set[str]) -> Job:
         t.fail(t.key("script"), f"cannot read {script_path}: {err.strerror}")
     try:
         script = script_bytes.decode("utf-8")
-    except UnicodeDecodeError:
-        t.fail(t.key("script"), f"{script_path} is not valid UTF-8")
+    except UnicodeDecodeError as err:
+        line = script_bytes[: err.start].count(b"\n") + 1
+        t.fail(t.key("script"), f"{script_path}:{line}: not valid UTF-8")
+    if script.startswith("\ufeff"):
+        script = script[1:]
     script = script.replace("\r\n", "\n")
     if BAD_CHARS_RE.search(script):
         t.fail(t.key("script"), f"{script_path} contains a control character XML cannot carry")

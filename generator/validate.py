@@ -13,6 +13,8 @@ from typing import Any, Iterable
 
 from generator.errors import ScriptError
 
+SYSAUTO_SCRIPT_MAX = 8000  # sysauto_script.script and sysauto.condition column length (SDK schema)
+
 # AST node types that only exist from ES2015 on.
 ES6_NODES = {
     "ArrowFunctionExpression": "arrow functions",
@@ -104,4 +106,9 @@ def validate(scripts: Iterable[Any]) -> None:
             checked_users.add(s.user_file)
             check_script(s.user_text, str(s.user_file))
     for s in scripts:
+        if s.table == "sysauto_script" and len(s.text) > SYSAUTO_SCRIPT_MAX:
+            where = str(s.user_file) if s.user_file is not None else s.filename
+            raise ScriptError(f"{where}: the job's generated {s.field} is {len(s.text)} characters; "
+                              f"sysauto_script.{s.field} holds at most {SYSAUTO_SCRIPT_MAX} (shorten the script "
+                              "or move the logic into a script include)")
         check_script(s.text, s.filename)

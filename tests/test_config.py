@@ -57,7 +57,7 @@ BAD = [
     ("header too long", MINIMAL + "header = \"" + "x" * 101 + "\"\n",
      "environments.dev.header: is 101 characters; the banner heading holds at most 100"),
     ("password key", MINIMAL + "[environments.dev.email]\npassword = \"hunter2\"\n",
-     "environments.dev.email.password: secrets do not belong in this file: postclone never writes passwords or tokens into an artifact; set them on the instance"),
+     "environments.dev.email.password: secrets do not belong in this file: postclone never writes passwords, tokens or keys into an artifact (passwords are encrypted per instance: set them on the instance, or keep them across clones with a clone data preserver)"),
     ("missing production", "[update_set]\nname = \"T\"\nversion = \"1\"\n[instances]\n" + ENV,
      "instances.production: is required"),
     ("empty production", "[update_set]\nname = \"T\"\nversion = \"1\"\n[instances]\nproduction = []\n" + ENV,

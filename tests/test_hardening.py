@@ -1,0 +1,296 @@
+"""Hostile input, secrets, bad inputs, interrupted and concurrent builds, and faults in the script."""
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from generator import cli, config
+from generator.build import assemble, write
+from generator.errors import ConfigError, InputError
+from generator.render import render_postclone
+from generator.simulate import load_data, simulate
+from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, write_config
+from tests.hostile import FORBIDDEN, HOSTILE, check_roundtrip, hostile_text, hostile_values, toml_str, write_hostile_config
+
+FIXTURE = load_data(ROOT / "examples" / "acme" / "instance")
+CFG = config.load(EXAMPLE)
+
+
+# ------------------------------------------------------------------ 1. injection-proof rendering
+
+@settings(max_examples=int(os.environ.get("POSTCLONE_HOSTILE_EXAMPLES", "200")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(hostile_values())
+def test_hostile_values_round_trip_through_every_artifact(tmp_path_factory, values):
+    check_roundtrip(tmp_path_factory.mktemp("h"), values)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hostile_text.filter(lambda s: len(s) <= 100), hostile_text)
+def test_hostile_header_and_redirect_are_data_when_the_script_runs(tmp_path_factory, header, user):
+    """Run the generated script: the property values it sets are exactly the config strings."""
+    folder = tmp_path_factory.mktemp("r")
+    text = MINIMAL.replace('purpose = "development"', f"purpose = \"development\"\nheader = {toml_str(header)}")
+    text += f"[environments.dev.email]\nmode = \"on\"\nuser = {toml_str(user)}\n"
+    cfg = config.load(write_config(folder, text))
+    report = simulate(render_postclone(cfg, "apply"), FIXTURE, "dev1", keep_state=True)
+    assert report.error is None and not report.unsupported
+    props = {p["name"]: p["value"] for p in report.state["sys_properties"]}
+    assert props["glide.product.description"] == header and props["glide.email.user"] == user
+    assert props["glide.email.smtp.active"] == "true"  # nothing else was switched by the value
+    banner = report.state["sys_ux_banner_announcement"][0]
+    assert banner["heading"] == header
+
+
+@pytest.mark.parametrize("char", FORBIDDEN, ids=lambda c: f"U+{ord(c):04X}")
+def test_characters_an_update_set_cannot_carry_are_rejected(tmp_path, char):
+    text = MINIMAL.replace('purpose = "development"', f"purpose = \"development\"\nheader = {toml_str('a' + char)}")
+    with pytest.raises(ConfigError) as err:
+        config.load(write_config(tmp_path, text))
+    assert str(err.value).endswith(f"environments.dev.header: contains control character U+{ord(char):04X}, "
+                                   "which XML cannot carry")
+
+
+def test_every_hostile_piece_alone_round_trips(tmp_path):
+    for i, piece in enumerate(HOSTILE):
+        if not piece.strip():
+            continue
+        values = dict.fromkeys(("name", "description", "created_by", "header", "server", "user",
+                                "job_name", "job_description"), piece)
+        values.update({k: [piece] for k in ("keep_roles", "keep_groups", "keep_users", "keep_jobs", "mid_users")})
+        folder = tmp_path / str(i)
+        folder.mkdir()
+        check_roundtrip(folder, values)
+
+
+# ------------------------------------------------------------------ 2. secrets
+
+@pytest.mark.parametrize("where,key", [
+    ("[environments.dev.email]", "password"), ("[environments.dev.email]", "smtp_password"),
+    ("[update_set]", "api_key"), ("[environments.dev]", "ldap_bind_password"), ("[instances]", "token"),
+    ("[environments.dev.mid_servers]", "client_secret"), ("[update_set]", "credentials"),
+])
+def test_secret_keys_are_refused_and_nothing_is_built(tmp_path, where, key, capsys):
+    text = MINIMAL.replace(where, f"{where}\n{key} = \"hunter2-s3cret\"") if where in MINIMAL else \
+        MINIMAL + f"{where}\n{key} = \"hunter2-s3cret\"\n"
+    path = write_config(tmp_path, text)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(path), "--out", str(tmp_path / "out")])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert f".{key}: secrets do not belong in this file" in err and "clone data preserver" in err
+    assert "hunter2" not in err and not (tmp_path / "out").exists()
+
+
+def test_no_artifact_contains_a_secret_like_value():
+    build = assemble(CFG, epoch=EPOCH)
+    blob = "\n".join(build.files.values()) + json.dumps(build.manifest)
+    for word in ("password", "passwd", "secret", "token"):
+        assert word not in blob.lower()
+
+
+# ------------------------------------------------------------------ 3. bad inputs at the command line
+
+BIG = "# " + "x" * (1024 * 1024 + 10) + "\n"
+JOB = "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\n"
+
+BAD_INPUTS = [
+    # (id, config text or bytes, extra files, extra CLI args, expected message fragment)
+    ("unclosed table", "[update_set\n", {}, [], ":1:12: TOML syntax"),
+    ("bad value", MINIMAL + "header = \n", {}, [], ":12:10: TOML syntax: Invalid value"),
+    ("duplicate key", MINIMAL + "purpose = \"test\"\n", {}, [], ":12:"),
+    ("unterminated string", MINIMAL + "header = \"abc\n", {}, [], ":12:"),
+    ("binary file", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00", {}, [], ":1:1: not valid UTF-8"),
+    ("empty file", "", {}, [], ": the file is empty"),
+    ("only comments", "# nothing\n", {}, [], "update_set: is required"),
+    ("huge file", BIG, {}, [], "bytes is over the 1 MiB limit"),
+    ("unknown top key", MINIMAL + "[jobz]\n", {}, [], "jobz: unknown key (did you mean 'jobs'?)"),
+    ("unknown env key", MINIMAL + "purpse = \"test\"\n", {}, [], "environments.dev.purpse: unknown key (did you mean 'purpose'?)"),
+    ("unknown email key", MINIMAL + "[environments.dev.email]\nmod = \"off\"\n", {}, [], "environments.dev.email.mod: unknown key (did you mean 'mode'?)"),
+    ("update_set not a table", "update_set = 1\n", {}, [], "update_set: must be a table, got an integer"),
+    ("name not a string", MINIMAL.replace('name = "T"', "name = 5"), {}, [], "update_set.name: must be a string, got an integer"),
+    ("empty name", MINIMAL.replace('name = "T"', 'name = " "'), {}, [], "update_set.name: must not be empty"),
+    ("bad version", MINIMAL.replace('version = "1.0.0"', 'version = "1 0"'), {}, [], "update_set.version: '1 0' is not a version"),
+    ("bad id", MINIMAL.replace('name = "T"', 'name = "T"\nid = "Has Spaces"'), {}, [], "update_set.id: 'Has Spaces' must be 1-22"),
+    ("cleanup order type", MINIMAL.replace('name = "T"', 'name = "T"\ncleanup_order = "1"'), {}, [], "update_set.cleanup_order: must be an integer, got a string"),
+    ("cleanup order range", MINIMAL.replace('name = "T"', 'name = "T"\ncleanup_order = -1'), {}, [], "update_set.cleanup_order: must be between 0 and 1000000"),
+    ("production not array", MINIMAL.replace('production = ["prod"]', 'production = "prod"'), {}, [], "instances.production: must be an array, got a string"),
+    ("production item type", MINIMAL.replace('production = ["prod"]', "production = [1]"), {}, [], "instances.production[0]: must be a string, got an integer"),
+    ("production uppercase", MINIMAL.replace('production = ["prod"]', 'production = ["Prod"]'), {}, [], "instances.production[0]: 'Prod' is not a ServiceNow instance name"),
+    ("instance trailing hyphen", MINIMAL.replace('instances = ["dev1"]', 'instances = ["dev-"]'), {}, [], "environments.dev.instances[0]: 'dev-' is not a ServiceNow instance name"),
+    ("instance too long", MINIMAL.replace('instances = ["dev1"]', f'instances = ["{"a" * 64}"]'), {}, [], "is not a ServiceNow instance name"),
+    ("duplicate instance in env", MINIMAL.replace('instances = ["dev1"]', 'instances = ["dev1", "dev1"]'), {}, [], "environments.dev.instances[1]: 'dev1' is listed twice"),
+    ("no environments", "[update_set]\nname = \"T\"\nversion = \"1\"\n[instances]\nproduction = [\"p\"]\n[environments]\n", {}, [], "environments: define at least one environment"),
+    ("environment not a table", MINIMAL + "[environments]\nqa = 1\n", {}, [], ""),
+    ("empty instances", MINIMAL.replace('instances = ["dev1"]', "instances = []"), {}, [], "environments.dev.instances: must list at least one instance"),
+    ("instance in two envs", MINIMAL + "[environments.qa]\ninstances = [\"dev1\"]\npurpose = \"test\"\n", {}, [], "environments.qa.instances[0]: 'dev1' is already listed in environments.dev.instances"),
+    ("missing purpose", MINIMAL.replace('purpose = "development"\n', ""), {}, [], "environments.dev.purpose: is required"),
+    ("redirect_to with mode off", MINIMAL + "[environments.dev.email]\nredirect_to = \"a@b.example\"\n", {}, [], "environments.dev.email.redirect_to: only applies when mode = \"redirect\""),
+    ("keep_roles not array", MINIMAL + "[environments.dev.users]\nkeep_roles = \"admin\"\n", {}, [], "environments.dev.users.keep_roles: must be an array, got a string"),
+    ("empty keep entry", MINIMAL + "[environments.dev.users]\nkeep_users = [\"\"]\n", {}, [], "environments.dev.users.keep_users[0]: must not be empty"),
+    ("ldap disable type", MINIMAL + "[environments.dev.ldap]\ndisable = 1\n", {}, [], "environments.dev.ldap.disable: must be a boolean, got an integer"),
+    ("colour short form", MINIMAL + "header_color = \"#FFF\"\n", {}, [], "environments.dev.header_color: '#FFF' is not a colour of the form #RRGGBB"),
+    ("jobs not array", "jobs = 1\n" + MINIMAL, {}, [], "jobs: must be an array, got an integer"),
+    ("job missing name", MINIMAL + "[[jobs]]\nrun_on = [\"prod\"]\nscript = \"j.js\"\n", {"j.js": "x();\n"}, [], "jobs[0].name: is required"),
+    ("job missing script file", MINIMAL + JOB, {}, [], "jobs[0].script: file not found:"),
+    ("job script is a folder", MINIMAL + JOB, {"j.js/inner.js": "x();\n"}, [], "jobs[0].script:"),
+    ("job script not UTF-8", MINIMAL + JOB, {"j.js": b"var a = '\xff\xfe';\n"}, [], "jobs[0].script: "),
+    ("job script too big", MINIMAL + JOB, {"j.js": "// " + "x" * 70000 + "\n"}, [], "is over 64 KiB"),
+    ("job generated script too long", MINIMAL + JOB, {"j.js": "// " + "x" * 7900 + "\n"}, [], "sysauto_script.script holds at most 8000"),
+    ("job syntax error", MINIMAL + JOB, {"j.js": "var = 1;\n"}, [], "j.js:1:5: Unexpected token ="),
+    ("job ES2015", MINIMAL + JOB, {"j.js": "const a = 1;\n"}, [], "j.js:1:1: 'const' declarations are ES2015+ syntax"),
+    ("job bad run", MINIMAL + JOB + "run = \"hourly\"\n", {"j.js": "x();\n"}, [], "jobs[0].run: 'hourly' is not one of"),
+    ("job bad weekday", MINIMAL + JOB + "run = \"weekly\"\nday_of_week = \"funday\"\n", {"j.js": "x();\n"}, [], "jobs[0].day_of_week: 'funday' is not one of"),
+    ("job day of month", MINIMAL + JOB + "run = \"monthly\"\nday_of_month = 32\n", {"j.js": "x();\n"}, [], "jobs[0].day_of_month: must be between 1 and 31"),
+    ("job once without start", MINIMAL + JOB + "run = \"once\"\n", {"j.js": "x();\n"}, [], "jobs[0].start: is required when run = \"once\""),
+    ("job bad start", MINIMAL + JOB + "start = \"tomorrow\"\n", {"j.js": "x();\n"}, [], "jobs[0].start: 'tomorrow' is not a date-time"),
+    ("job interval not periodic", MINIMAL + JOB + "interval = \"01:00:00\"\n", {"j.js": "x();\n"}, [], "jobs[0].interval: only applies when run = \"periodically\""),
+    ("output is a file", MINIMAL, {"out": "not a folder"}, ["--out", "{dir}/out"], "cannot create the output folder"),
+    ("output under a file", MINIMAL, {"out": "not a folder"}, ["--out", "{dir}/out/sub"], "cannot create the output folder"),
+    ("previous is not a build", MINIMAL, {"prev/x.txt": "x"}, ["--previous", "{dir}/prev"], "no manifest here"),
+    ("previous manifest is junk", MINIMAL, {"prev/manifest.json": "{\"tool\": 1"}, ["--previous", "{dir}/prev"], "manifest.json:1:11: not valid JSON"),
+    ("SOURCE_DATE_EPOCH not a number", MINIMAL, {}, ["ENV:SOURCE_DATE_EPOCH=yesterday"], "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds"),
+]
+
+
+@pytest.mark.parametrize("text,files,args,message", [c[1:] for c in BAD_INPUTS], ids=[c[0] for c in BAD_INPUTS])
+def test_bad_input_exits_2_with_one_line_and_leaves_no_output(tmp_path, monkeypatch, capsys, text, files, args, message):
+    for name, body in files.items():
+        p = tmp_path / name
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_bytes(body if isinstance(body, bytes) else body.encode("utf-8"))
+    path = tmp_path / "postclone.toml"
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    cli_args = []
+    for a in args:
+        if a.startswith("ENV:"):
+            k, _, v = a[4:].partition("=")
+            monkeypatch.setenv(k, v)
+        else:
+            cli_args.append(a.format(dir=tmp_path))
+    if "--out" not in cli_args:
+        cli_args += ["--out", str(tmp_path / "build")]
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(path), *cli_args])
+    out, err = capsys.readouterr()
+    assert exit_info.value.code == 2, err
+    assert err.startswith("postclone: error: ") and err.count("\n") == 1 and message in err
+    assert "Traceback" not in out + err
+    after = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    assert after == before  # no build folder, no temporary folder
+
+
+def test_the_bad_input_table_is_big_enough():
+    assert len(BAD_INPUTS) >= 40
+
+
+def test_config_path_that_is_a_folder(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(tmp_path)])
+    assert exit_info.value.code == 2 and "is a directory" in capsys.readouterr().err
+
+
+def test_unreadable_config(tmp_path, capsys):
+    if os.geteuid() == 0:
+        pytest.skip("root can read any file")
+    path = write_config(tmp_path, MINIMAL)
+    path.chmod(0)
+    with pytest.raises(ConfigError, match="cannot read: Permission denied"):
+        config.load(path)
+
+
+# ------------------------------------------------------------------ 4. interrupted and concurrent builds
+
+def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkeypatch):
+    import generator.build as b
+
+    out = tmp_path / "build"
+    first = write(assemble(CFG, epoch=EPOCH), out)
+    before = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
+    newer = assemble(CFG, epoch=EPOCH + 1)
+    writes = len(newer.files) + 1
+    real_open, real_replace = open, os.replace
+    for fail_at in range(writes + 2):  # every file write, then each of the two renames
+        calls = {"n": 0}
+
+        def failing_open(path, mode="r", *args, **kwargs):
+            if "w" in mode:
+                calls["n"] += 1
+                if calls["n"] == fail_at + 1:
+                    raise OSError(28, "No space left on device")
+            return real_open(path, mode, *args, **kwargs)
+
+        def failing_replace(src, dst):
+            calls["n"] += 1
+            if calls["n"] == fail_at + 1:
+                raise OSError(5, "Input/output error")
+            return real_replace(src, dst)
+
+        monkeypatch.setattr(b, "open", failing_open, raising=False)
+        monkeypatch.setattr(b.os, "replace", failing_replace)
+        with pytest.raises(InputError):
+            write(newer, out)
+        monkeypatch.undo()
+        assert sorted(p.name for p in out.iterdir()) == [first.name], fail_at
+        assert {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()} == before, fail_at
+
+
+def test_concurrent_builds_do_not_mix_files(tmp_path):
+    out = tmp_path / "build"
+    code = ("import sys; from generator import config; from generator.build import assemble, write; "
+            "write(assemble(config.load(sys.argv[1]), epoch=int(sys.argv[2])), __import__('pathlib').Path(sys.argv[3]))")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(EXAMPLE), str(EPOCH + i), str(out)], env=env)
+             for i in range(6)]
+    assert [p.wait(timeout=300) for p in procs] == [0] * 6
+    assert sorted(p.name for p in out.iterdir()) == ["acme-postclone-1.4.0"]
+    folder = out / "acme-postclone-1.4.0"
+    manifest = json.loads((folder / "manifest.json").read_text())
+    import hashlib
+
+    for name, digest in manifest["files"].items():
+        assert hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest, name
+
+
+# ------------------------------------------------------------------ 5. the generated script under fault
+
+def tables_touched():
+    report = simulate(render_postclone(CFG, "apply"), FIXTURE, "acmedev")
+    return sorted({o["table"] for o in report.ops})
+
+
+@pytest.mark.parametrize("table", tables_touched())
+def test_each_table_throwing_in_turn_fails_only_its_steps(table):
+    report = simulate(render_postclone(CFG, "apply"), FIXTURE, "acmedev", throw_on={table: f"{table} is down"})
+    assert report.error is None  # nothing escapes
+    names = [s.name for s in report.steps if s.summary]
+    assert names == ["email", "welcome", "ldap", "jobs", "users", "mid_servers", "verify"]
+    assert report.failed_steps, table
+    injected = [s for s in report.steps if f"{table} is down" in s.failed]
+    assert injected, table
+    for s in report.steps:  # any other failure is verify reporting what could not be done
+        if s.name in report.failed_steps and s not in injected:
+            assert s.name == "verify", (table, s.summary)
+    assert not any(o["table"] == table for o in report.write_ops)
+
+
+@pytest.mark.parametrize("override", [
+    "gs.getProperty = function () { throw new Error('property cache broken'); };",
+    "gs.getProperty = function () { return null; };",
+    "gs.getProperty = function () { return undefined; };",
+    "gs.getProperty = function (n, alt) { return n === 'instance_name' ? {toString: function () { throw new Error('x'); }} : alt; };",
+])
+def test_instance_name_that_cannot_be_read_means_no_write(override):
+    for mode in ("cleanup", "apply", "preview"):
+        report = simulate(override + "\n" + render_postclone(CFG, mode), FIXTURE, "acmedev")
+        assert report.error is None
+        assert report.ops == [] and report.changes == []
+        assert report.logs[-1]["level"] == "error" and report.logs[-1]["message"].startswith("postclone: nothing done")
