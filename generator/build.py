@@ -20,8 +20,8 @@ from generator import __version__
 from generator.config import Config
 from generator.errors import InputError
 from generator.package import build_epoch, deletions, glide_time, records, update_set_xml
-from generator.render import Script, render
-from generator.validate import validate
+from generator.render import JOB_TABLE, Script, job_id, record_ids, render
+from generator.validate import Cache, Stats, validate
 
 UPDATE_SET_FILE = "update_set.xml"
 MANIFEST_FILE = "manifest.json"
@@ -34,13 +34,16 @@ class Build:
     folder_name: str
     files: dict[str, str]
     manifest: dict
+    stats: Stats | None = None  # what validation did (not part of the output)
 
 
-def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None) -> Build:
-    """render -> validate -> package, all in memory. `previous` is an earlier release's manifest."""
+def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None,
+             cache: Cache | None = None, inputs: str = "") -> Build:
+    """render -> validate -> package, all in memory. `previous` is an earlier release's manifest;
+    `cache` lets validation skip texts this same validator has already accepted."""
     epoch = build_epoch() if epoch is None else epoch
     scripts: list[Script] = render(cfg)
-    validate(scripts)
+    stats = validate(scripts, cache)
     recs = records(cfg, scripts, epoch)
     removed = deletions(cfg, recs, previous, epoch)
     files: dict[str, str] = {s.filename: s.text for s in scripts}
@@ -51,6 +54,7 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
         "tool_version": __version__,
         "config": cfg.path.name,
         "config_digest": cfg.digest,
+        "inputs_digest": inputs or inputs_digest(cfg, previous, str(epoch)),
         "source_date_epoch": epoch,
         "built_on": glide_time(epoch),
         "update_set": {"id": us.id, "name": f"{us.name} {us.version}", "version": us.version},
@@ -61,7 +65,48 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
     }
     if removed:
         manifest["deleted"] = [{"table": r.table, "key": r.key, "sys_id": r.sys_id, "name": r.name} for r in removed]
-    return Build(f"{us.id}-{us.version}", files, manifest)
+    return Build(f"{us.id}-{us.version}", files, manifest, stats)
+
+
+def inputs_digest(cfg: Config, previous: dict | None, epoch_env: str | None) -> str:
+    """Everything a build's output depends on: tool version, config and job files, the previous
+    release's records, and SOURCE_DATE_EPOCH when set."""
+    h = hashlib.sha256()
+    for part in (__version__, cfg.digest, epoch_env or ""):
+        h.update(part.encode("utf-8") + b"\0")
+    h.update(json.dumps(planned_deletions(cfg, previous), sort_keys=True).encode())
+    return h.hexdigest()
+
+
+def planned_deletions(cfg: Config, previous: dict | None) -> list[dict]:
+    """Records the previous release shipped (or deleted) that this config does not have."""
+    if not previous:
+        return []
+    ids = record_ids(cfg)
+    current = {("clone_cleanup_script", ids["cleanup"]), ("sys_script_fix", ids["apply"]),
+               ("sys_script_fix", ids["preview"])} | {(JOB_TABLE, job_id(cfg, j)) for j in cfg.jobs}
+    out: dict[tuple[str, str], dict] = {}
+    for old in [*previous.get("records", []), *previous.get("deleted", [])]:
+        key = (old["table"], old["sys_id"])
+        if key not in current and key not in out:
+            out[key] = {k: old[k] for k in ("table", "key", "sys_id", "name")}
+    return [out[k] for k in sorted(out)]
+
+
+def unchanged(folder: Path, inputs: str) -> bool:
+    """True when `folder` holds a complete, untouched build of exactly these inputs."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        if manifest.get("inputs_digest") != inputs:
+            return False
+        files = manifest["files"]
+        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
+        if present != set(files) | {MANIFEST_FILE}:
+            return False
+        return all(hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
+                   for name, digest in files.items())
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
 
 
 def read_manifest(path: Path) -> dict:

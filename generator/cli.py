@@ -63,10 +63,11 @@ def validate(config: Path, as_json: bool) -> None:
     """Check CONFIG and every script it generates; write nothing."""
     from generator import config as cfgmod
     from generator.build import assemble
+    from generator.validate import Cache
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
-    build = assemble(cfg, epoch=0)
+    build = assemble(cfg, epoch=0, cache=Cache.default())
     scripts = [name for name in build.files if name.endswith(".js")]
     seconds = time.perf_counter() - start
     _emit(
@@ -84,17 +85,21 @@ def validate(config: Path, as_json: bool) -> None:
               help="The previous release's build folder (or manifest.json): records it shipped that this "
                    "config no longer has are emitted as DELETE updates.")
 @click.option("--check", is_flag=True, help="Write nothing; exit 1 if the build folder is missing or stale.")
+@click.option("--force", is_flag=True, help="Rebuild even when the build folder already matches the inputs.")
 @JSON_OPT
-def build(config: Path, out: Path, previous: Path | None, check: bool, as_json: bool) -> None:
+def build(config: Path, out: Path, previous: Path | None, check: bool, force: bool, as_json: bool) -> None:
     """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
     import os
 
     from generator import config as cfgmod
-    from generator.build import MANIFEST_FILE, assemble, compare, read_manifest, write
+    from generator.build import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
+    from generator.validate import Cache
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
     prev = read_manifest(previous) if previous else None
+    epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
+    inputs = inputs_digest(cfg, prev, epoch_env)
     if check:
         folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
         if not (folder / MANIFEST_FILE).is_file():
@@ -105,26 +110,40 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, as_json: 
         epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
         if prev is None and existing.get("deleted"):
             prev = {"records": [], "deleted": existing["deleted"]}
-        differences = compare(assemble(cfg, epoch=epoch, previous=prev), folder)
+        # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
+        candidates = {inputs, inputs_digest(cfg, prev, str(existing.get("source_date_epoch")))}
+        want = existing.get("inputs_digest") if existing.get("inputs_digest") in candidates else inputs
+        differences = compare(assemble(cfg, epoch=epoch, previous=prev, cache=Cache.default(), inputs=want),
+                              folder)
         human = (f"{folder}/ is up to date" if not differences else
                  f"{folder}/ is stale; run: postclone build {config}\n" + "\n".join(differences))
         _emit({"folder": str(folder), "up_to_date": not differences, "differences": differences}, as_json, human)
         if differences:
             raise CheckFailed("")
         return
-    result = assemble(cfg, previous=prev)
+    folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+    if not force and unchanged(folder, inputs):
+        seconds = time.perf_counter() - start
+        _emit({"folder": str(folder), "unchanged": True, "seconds": round(seconds, 3)}, as_json,
+              f"up to date: {folder}/ already holds this build ({seconds:.2f}s; --force rebuilds)")
+        return
+    result = assemble(cfg, previous=prev, cache=Cache.default(), inputs=inputs)
     folder = write(result, out)
     seconds = time.perf_counter() - start
     files = sorted([*result.files, "manifest.json"])
     deleted = result.manifest.get("deleted", [])
+    st = result.stats
     lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records"
-             + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)"]
+             + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)",
+             f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
+             f"an earlier check, {st.variants} identical but for the mode)"]
     lines += [f"  {name}" for name in files]
     lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
                  "Retrieved Update Sets > Import Update Set from XML")
     _emit(
         {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
-         "seconds": round(seconds, 3)},
+         "unchanged": False, "seconds": round(seconds, 3),
+         "checked": {"parsed": st.parsed, "cached": st.cached, "variants": st.variants}},
         as_json,
         "\n".join(lines),
     )

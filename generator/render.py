@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -91,6 +92,7 @@ class Script:
     user_label: str = ""
     user_text: str = ""  # ...its text...
     user_line: int = 0  # ...and the artifact line where its line 1 sits
+    variant_of: str = ""  # same text as this other script except for the mode argument on the last line
 
 
 def record_ids(cfg: Config) -> dict[str, str]:
@@ -155,21 +157,27 @@ def script_data(cfg: Config) -> dict:
 
 
 def render_postclone(cfg: Config, mode: str) -> str:
-    titles = {
-        "cleanup": "postclone clone cleanup script",
-        "apply": "postclone fix script: apply",
-        "preview": "postclone fix script: preview (dry run)",
-    }
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}")
     return environment().get_template("postclone.js.j2").render(
-        title=titles[mode],
         mode=mode,
-        mode_help=MODES[mode],
         tool_version=__version__,
         config_name=cfg.path.name,
         update_set_name=cfg.update_set.name,
         update_set_version=cfg.update_set.version,
         data=script_data(cfg),
     )
+
+
+MODE_TAIL = re.compile(r'\}\)\("(?:cleanup|apply|preview)"\);\n\Z')
+
+
+def with_mode(text: str, mode: str) -> str:
+    """The same post-clone script with another mode: only the argument on the last line changes."""
+    m = MODE_TAIL.search(text)
+    if m is None or mode not in MODES:
+        raise ValueError("not a post-clone script")
+    return text[: m.start()] + "})(" + json.dumps(mode) + ");\n"
 
 
 def render_job(cfg: Config, job: Job) -> tuple[str, str, int]:
@@ -193,10 +201,13 @@ def render_job(cfg: Config, job: Job) -> tuple[str, str, int]:
 
 def render(cfg: Config) -> list[Script]:
     """Every generated script, in a fixed order."""
+    apply = render_postclone(cfg, "apply")
     scripts = [
-        Script("postclone-cleanup.js", "clone_cleanup_script", "cleanup", "script", render_postclone(cfg, "cleanup")),
-        Script("postclone-apply.js", "sys_script_fix", "apply", "script", render_postclone(cfg, "apply")),
-        Script("postclone-preview.js", "sys_script_fix", "preview", "script", render_postclone(cfg, "preview")),
+        Script("postclone-cleanup.js", "clone_cleanup_script", "cleanup", "script", with_mode(apply, "cleanup"),
+               variant_of="postclone-apply.js"),
+        Script("postclone-apply.js", "sys_script_fix", "apply", "script", apply),
+        Script("postclone-preview.js", "sys_script_fix", "preview", "script", with_mode(apply, "preview"),
+               variant_of="postclone-apply.js"),
     ]
     for job in cfg.jobs:
         text, condition, first_line = render_job(cfg, job)

@@ -7,6 +7,9 @@ file and line, not at the generated artifact.
 
 from __future__ import annotations
 
+import functools
+import hashlib
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterable
@@ -78,10 +81,96 @@ class _Es5Checker:
         return None
 
 
-def check_script(text: str, label: str) -> None:
-    """Parse `text` as an ES5 script; raise ScriptError('label:line:column: message')."""
-    import esprima  # imported here: it costs ~0.4 s, and only validation needs it
+class Stats:
+    """What a validation did: a test-suite guard on the work per build (not a timing)."""
 
+    def __init__(self) -> None:
+        self.parsed = 0  # esprima parses
+        self.cached = 0  # texts already validated by this same validator (content-hash cache)
+        self.variants = 0  # post-clone scripts proven equal to a parsed one but for the mode literal
+
+    @property
+    def checked(self) -> int:
+        return self.parsed + self.cached + self.variants
+
+
+class Cache:
+    """Texts this exact validator has accepted before, keyed by sha256(validator digest, text).
+
+    Only successes are stored, and the key covers the whole text and the validator (this module, the
+    esprima stand-in and esprima's own version), so a script is skipped only if the very same text
+    was checked by the very same code. One hex digest per line in <cache dir>/validated-v1.txt.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.path = folder / "validated-v1.txt"
+        self._known: set[str] | None = None
+        self._new: list[str] = []
+
+    @staticmethod
+    def default() -> "Cache | None":
+        if os.environ.get("POSTCLONE_NO_CACHE") == "1":
+            return None
+        base = os.environ.get("POSTCLONE_CACHE_DIR") or os.path.join(
+            os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"), "postclone")
+        return Cache(Path(base))
+
+    def key(self, text: str) -> str:
+        return hashlib.sha256(validator_digest().encode() + b"\0" + text.encode("utf-8")).hexdigest()
+
+    def known(self, text: str) -> bool:
+        if self._known is None:
+            try:
+                self._known = set(self.path.read_text(encoding="ascii").split())
+            except (OSError, UnicodeDecodeError):
+                self._known = set()
+        return self.key(text) in self._known
+
+    def add(self, text: str) -> None:
+        self._new.append(self.key(text))
+
+    def save(self) -> None:
+        if not self._new:
+            return
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with open(self.path, "a", encoding="ascii") as fh:
+                fh.write("".join(k + "\n" for k in self._new))
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+        self._new = []
+
+
+@functools.lru_cache(maxsize=1)
+def validator_digest() -> str:
+    """Changes whenever the validating code or the esprima it drives changes."""
+    import importlib.util
+
+    h = hashlib.sha256()
+    h.update(Path(__file__).read_bytes())
+    h.update(Path(__file__).with_name("esprima_fast.py").read_bytes())
+    spec = importlib.util.find_spec("esprima")
+    if spec is not None and spec.origin:
+        folder = Path(spec.origin).parent
+        for name in ("__init__.py", "parser.py", "scanner.py"):
+            try:
+                h.update((folder / name).read_bytes())
+            except OSError:
+                h.update(name.encode())
+    return h.hexdigest()
+
+
+def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache | None = None) -> None:
+    """Parse `text` as an ES5 script; raise ScriptError('label:line:column: message')."""
+    if cache is not None and cache.known(text):
+        if stats is not None:
+            stats.cached += 1
+        return
+    from generator.esprima_fast import load
+
+    esprima = load()  # imported here, through the fast path: only validation needs it
+    if stats is not None:
+        stats.parsed += 1
     checker = _Es5Checker()
     try:
         esprima.parseScript(text, {"loc": True}, checker)
@@ -95,20 +184,42 @@ def check_script(text: str, label: str) -> None:
     if checker.problem:
         line, column, message = checker.problem
         raise ScriptError(f"{label}:{line}:{column}: {message}")
+    if cache is not None:
+        cache.add(text)
 
 
-def validate(scripts: Iterable[Any]) -> None:
-    """Check user job bodies first (errors name the user's file), then every generated artifact."""
+def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
+    """Check user job bodies first (errors name the user's file), then every generated artifact.
+
+    A post-clone script that equals an already-checked one except for the mode argument on its last
+    line (a JSON string literal in the same position) needs no second parse: swapping one string
+    literal for another cannot change whether a script parses.
+    """
+    from generator.render import MODE_TAIL
+
     scripts = list(scripts)
+    stats = Stats()
+    by_name = {s.filename: s for s in scripts}
     checked_users: set[Path] = set()
-    for s in scripts:
-        if s.user_file is not None and s.user_file not in checked_users:
-            checked_users.add(s.user_file)
-            check_script(s.user_text, str(s.user_file))
-    for s in scripts:
-        if s.table == "sysauto_script" and len(s.text) > SYSAUTO_SCRIPT_MAX:
-            where = str(s.user_file) if s.user_file is not None else s.filename
-            raise ScriptError(f"{where}: the job's generated {s.field} is {len(s.text)} characters; "
-                              f"sysauto_script.{s.field} holds at most {SYSAUTO_SCRIPT_MAX} (shorten the script "
-                              "or move the logic into a script include)")
-        check_script(s.text, s.filename)
+    try:
+        for s in scripts:
+            if s.user_file is not None and s.user_file not in checked_users:
+                checked_users.add(s.user_file)
+                check_script(s.user_text, str(s.user_file), stats, cache)
+        for s in scripts:
+            if s.table == "sysauto_script" and len(s.text) > SYSAUTO_SCRIPT_MAX:
+                where = str(s.user_file) if s.user_file is not None else s.filename
+                raise ScriptError(f"{where}: the job's generated {s.field} is {len(s.text)} characters; "
+                                  f"sysauto_script.{s.field} holds at most {SYSAUTO_SCRIPT_MAX} (shorten the "
+                                  "script or move the logic into a script include)")
+            base = by_name.get(s.variant_of) if s.variant_of else None
+            if base is not None and not base.variant_of:
+                mine, theirs = MODE_TAIL.search(s.text), MODE_TAIL.search(base.text)
+                if mine and theirs and s.text[: mine.start()] == base.text[: theirs.start()]:
+                    stats.variants += 1
+                    continue
+            check_script(s.text, s.filename, stats, cache)
+    finally:
+        if cache is not None:
+            cache.save()
+    return stats
