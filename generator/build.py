@@ -176,9 +176,12 @@ def write(build: Build, out_dir: Path) -> Path:
     target = out_dir / build.folder_name
     tmp = Path(tempfile.mkdtemp(prefix=f".{build.folder_name}.", dir=out_dir))
     try:
+        made = {tmp}
         for name, text in {**build.files, MANIFEST_FILE: manifest_text(build.manifest)}.items():
             path = tmp / name
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if path.parent not in made:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                made.add(path.parent)
             with open(path, "w", encoding="utf-8", newline="\n") as fh:
                 fh.write(text)
         os.chmod(tmp, 0o755)

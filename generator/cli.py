@@ -136,14 +136,14 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records"
              + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)",
              f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
-             f"an earlier check, {st.variants} identical but for the mode)"]
+             f"an earlier check, {st.derived} proven from a parsed template)"]
     lines += [f"  {name}" for name in files]
     lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
                  "Retrieved Update Sets > Import Update Set from XML")
     _emit(
         {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
          "unchanged": False, "seconds": round(seconds, 3),
-         "checked": {"parsed": st.parsed, "cached": st.cached, "variants": st.variants}},
+         "checked": {"parsed": st.parsed, "cached": st.cached, "derived": st.derived}},
         as_json,
         "\n".join(lines),
     )

@@ -180,23 +180,53 @@ def with_mode(text: str, mode: str) -> str:
     return text[: m.start()] + "})(" + json.dumps(mode) + ");\n"
 
 
+JOB_BODY_BEGIN = "// ---- begin of the job's own script\n"
+
+
 def render_job(cfg: Config, job: Job) -> tuple[str, str, int]:
     """The job's script (guard + user body), its condition, and the artifact line of the body's line 1."""
-    ctx = dict(
-        name=job.name,
-        run_on=list(job.run_on),
-        run_on_text=", ".join(job.run_on),
-        tool_version=__version__,
-        config_name=cfg.path.name,
-        script_label=job.script_label,
-        description=job.description,
-    )
-    body = job.script.rstrip("\n")
-    text = environment().get_template("job.js.j2").render(body=body, **ctx)
-    marker = f"// ---- begin {js_literal(job.script_label)}\n"
-    first_line = text[: text.index(marker) + len(marker)].count("\n") + 1
-    condition = environment().get_template("job_condition.js.j2").render(**ctx)
+    text, condition = _render_job_parts(job.name, list(job.run_on), job.script_label, job.description,
+                                        job.script.rstrip("\n"), cfg.path.name)
+    first_line = text[: text.index(JOB_BODY_BEGIN) + len(JOB_BODY_BEGIN)].count("\n") + 1
     return text, condition, first_line
+
+
+def _render_job_parts(name: str, run_on: list[str], label: str, description: str, body: str,
+                      config_name: str) -> tuple[str, str]:
+    ctx = dict(
+        name=name,
+        run_on=run_on,
+        run_on_text=", ".join(run_on),
+        tool_version=__version__,
+        config_name=config_name,
+        script_label=label,
+        description=description,
+        job={"name": name, "runOn": run_on},
+    )
+    text = environment().get_template("job.js.j2").render(body=body, **ctx)
+    condition = environment().get_template("job_condition.js.j2").render(**ctx)
+    return text, condition
+
+
+@lru_cache(maxsize=1)
+def job_skeleton() -> tuple[str, str, str, str, str]:
+    """The constant code around a job's variable parts, from a rendering with placeholder values.
+
+    A job script is: one block comment, JOB_CODE_A, the user's body, JOB_CODE_B, one JSON literal,
+    JOB_TAIL. A condition is: one line comment, COND_HEAD, one JSON literal, COND_TAIL. Validation
+    uses this to parse the constant code once per build instead of once per job.
+    """
+    marker = "\u0000BODY\u0000"
+    text, condition = _render_job_parts("x", ["a"], "l", "", marker, "c")
+    prefix, suffix = text.split(marker)
+    code_a = prefix[prefix.index("*/\n") + 3:]
+    literal = js_literal({"name": "x", "runOn": ["a"]})
+    at = suffix.rindex(literal)
+    code_b, tail = suffix[:at], suffix[at + len(literal):]
+    after_comment = condition[condition.index("\n") + 1:]
+    run_on = js_literal(["a"])
+    at = after_comment.index(run_on)
+    return code_a, code_b, tail, after_comment[:at], after_comment[at + len(run_on):]
 
 
 def render(cfg: Config) -> list[Script]:

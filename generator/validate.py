@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import json
 import os
 import re
 from pathlib import Path
@@ -42,12 +43,15 @@ ES6_NODES = {
 class _Es5Checker:
     """esprima calls this for every node, innermost first; the earliest problem in the text wins."""
 
-    def __init__(self) -> None:
+    def __init__(self, with_positions: bool = True) -> None:
         self.problem: tuple[int, int, str] | None = None
+        self.with_positions = with_positions
 
     def __call__(self, node: Any, meta: Any) -> None:
         what = self._es6(node)
-        if what:
+        if what and not self.with_positions:
+            self.problem = (0, 0, what)
+        elif what:
             start = meta["start"] if isinstance(meta, dict) else meta.start
             line = start["line"] if isinstance(start, dict) else start.line
             column = start["column"] if isinstance(start, dict) else start.column
@@ -87,11 +91,11 @@ class Stats:
     def __init__(self) -> None:
         self.parsed = 0  # esprima parses
         self.cached = 0  # texts already validated by this same validator (content-hash cache)
-        self.variants = 0  # post-clone scripts proven equal to a parsed one but for the mode literal
+        self.derived = 0  # proven from a parsed text: same code, different JSON literals or comments
 
     @property
     def checked(self) -> int:
-        return self.parsed + self.cached + self.variants
+        return self.parsed + self.cached + self.derived
 
 
 class Cache:
@@ -171,9 +175,11 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
     esprima = load()  # imported here, through the fast path: only validation needs it
     if stats is not None:
         stats.parsed += 1
-    checker = _Es5Checker()
+    # First pass without locations (a third faster); positions are computed only for a script
+    # that has a problem, by a second pass.
+    checker = _Es5Checker(with_positions=False)
     try:
-        esprima.parseScript(text, {"loc": True}, checker)
+        esprima.parseScript(text, {}, checker)
     except esprima.Error as err:
         line = getattr(err, "lineNumber", 0) or 0
         column = getattr(err, "column", 0) or 0
@@ -182,6 +188,8 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
     except RecursionError:
         raise ScriptError(f"{label}: nesting too deep to parse") from None
     if checker.problem:
+        checker = _Es5Checker(with_positions=True)
+        esprima.parseScript(text, {"loc": True}, checker)
         line, column, message = checker.problem
         raise ScriptError(f"{label}:{line}:{column}: {message}")
     if cache is not None:
@@ -191,21 +199,30 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
 def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
     """Check user job bodies first (errors name the user's file), then every generated artifact.
 
-    A post-clone script that equals an already-checked one except for the mode argument on its last
-    line (a JSON string literal in the same position) needs no second parse: swapping one string
-    literal for another cannot change whether a script parses.
+    Work done once rather than per script, each step a proof rather than a shortcut:
+    - A post-clone script that equals an already-checked one except for the mode argument on its
+      last line (a JSON string literal in the same position) needs no second parse: swapping one
+      string literal for another cannot change whether a script parses.
+    - A job script is a block comment, constant code, the user's body (parsed on its own as a
+      script, which is also valid as a function body), constant code, a JSON literal and a constant
+      tail; its condition is a line comment, constant code, a JSON literal and a constant tail. The
+      constant code is parsed once per build, in a skeleton with placeholder literals; each job then
+      needs only the mechanical checks in _job_structure_ok (the comment closes where it should, the
+      literal is JSON without raw line separators, the code matches the skeleton exactly). Anything
+      that does not match exactly is parsed in full.
     """
     from generator.render import MODE_TAIL
 
     scripts = list(scripts)
     stats = Stats()
     by_name = {s.filename: s for s in scripts}
-    checked_users: set[Path] = set()
+    checked_users: dict[Path, str] = {}
     try:
         for s in scripts:
             if s.user_file is not None and s.user_file not in checked_users:
-                checked_users.add(s.user_file)
                 check_script(s.user_text, str(s.user_file), stats, cache)
+                checked_users[s.user_file] = s.user_text
+        skeleton_ok = False
         for s in scripts:
             if s.table == "sysauto_script" and len(s.text) > SYSAUTO_SCRIPT_MAX:
                 where = str(s.user_file) if s.user_file is not None else s.filename
@@ -216,10 +233,66 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
             if base is not None and not base.variant_of:
                 mine, theirs = MODE_TAIL.search(s.text), MODE_TAIL.search(base.text)
                 if mine and theirs and s.text[: mine.start()] == base.text[: theirs.start()]:
-                    stats.variants += 1
+                    stats.derived += 1
                     continue
+            if s.table == "sysauto_script" and _job_structure_ok(s, checked_users):
+                if not skeleton_ok:
+                    for text, label in _job_skeleton_texts():
+                        check_script(text, label, stats, cache)
+                    skeleton_ok = True
+                stats.derived += 1
+                continue
             check_script(s.text, s.filename, stats, cache)
     finally:
         if cache is not None:
             cache.save()
     return stats
+
+
+def _job_skeleton_texts() -> list[tuple[str, str]]:
+    from generator.render import job_skeleton
+
+    code_a, code_b, tail, cond_head, cond_tail = job_skeleton()
+    # The placeholder [] stands for any JSON array, object or string: each is a primary expression,
+    # valid wherever [] is (in a call's arguments, before a member access, after '=').
+    return [("/**/\n" + code_a + ";\n" + code_b + "[]" + tail, "templates/job.js.j2 (skeleton)"),
+            ("//\n" + cond_head + "[]" + cond_tail, "templates/job_condition.js.j2 (skeleton)")]
+
+
+def _json_expression(literal: str) -> bool:
+    """A JSON array, object or string without raw U+2028/U+2029 is a valid ES5 primary expression."""
+    if not literal or literal[0] not in "[{\"" or "\u2028" in literal or "\u2029" in literal:
+        return False
+    try:
+        json.loads(literal)
+    except ValueError:
+        return False
+    return True
+
+
+def _job_structure_ok(s: Any, checked_users: dict[Path, str]) -> bool:
+    from generator.render import job_skeleton
+
+    code_a, code_b, tail, cond_head, cond_tail = job_skeleton()
+    text = s.text
+    if s.field == "condition":
+        newline = text.find("\n")
+        comment, rest = text[:newline], text[newline + 1:]
+        if newline < 0 or not comment.startswith("//") or "\r" in comment or "\u2028" in comment \
+                or "\u2029" in comment:
+            return False
+        if not (rest.startswith(cond_head) and rest.endswith(cond_tail)
+                and len(rest) > len(cond_head) + len(cond_tail)):
+            return False
+        return _json_expression(rest[len(cond_head): len(rest) - len(cond_tail)])
+    if s.field != "script" or s.user_file not in checked_users:
+        return False
+    body = checked_users[s.user_file].rstrip("\n")
+    end = text.find("*/\n")
+    if not text.startswith("/*") or end < 0 or "*/" in text[2:end]:
+        return False
+    rest = text[end + 3:]
+    if not rest.startswith(code_a + body + code_b) or not rest.endswith(tail):
+        return False
+    literal = rest[len(code_a) + len(body) + len(code_b): len(rest) - len(tail)]
+    return len(rest) > len(code_a) + len(body) + len(code_b) + len(tail) and _json_expression(literal)

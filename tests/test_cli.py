@@ -42,7 +42,7 @@ def test_render_prints_the_script(tmp_path):
     r = run_cli("render", EXAMPLE, "--mode", "preview")
     assert r.returncode == 0 and r.stdout.rstrip().endswith('})("preview");')
     r = run_cli("render", EXAMPLE, "--job", "nightly-hr-sync")
-    assert r.returncode == 0 and 'var RUN_ON = ["acme"];' in r.stdout
+    assert r.returncode == 0 and '"runOn": ["acme"]' in r.stdout
     r = run_cli("render", EXAMPLE, "--job", "nope")
     assert r.returncode == 2 and r.stderr == (
         "postclone: error: --job: no job with key 'nope' (jobs: nightly-hr-sync, refresh-test-data, "

@@ -4,21 +4,23 @@
  * "jobs/hr_sync.js" exactly as written. Change that file, not this one.
  * Description: "Imports the HR feed; production only."
  */
-(function () {
-    var RUN_ON = ["acme"];
+(function (JOB) {
     var instance = String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
-    if (RUN_ON.indexOf(instance) < 0) {
-        gs.log('postclone: job "' + "Nightly HR sync" + '" skipped: instance "' + instance + '" is not one of ' + RUN_ON.join(', '), 'postclone');
+    if (JOB.runOn.indexOf(instance) < 0) {
+        gs.log('postclone: job "' + JOB.name + '" skipped: instance "' + instance + '" is not one of ' + JOB.runOn.join(', '), 'postclone');
         return;
     }
     (function () {
-// ---- begin "jobs/hr_sync.js"
+// ---- begin of the job's own script
 // Runs the HR import on production only (the guard around this file makes sure).
 var source = new GlideRecord('scheduled_import_set');
 if (source.get('name', 'HR feed')) {
     gs.info('postclone example: starting HR import ' + source.getValue('name'));
     gs.eventQueue('acme.hr.sync.requested', source, '', '');
 }
-// ---- end "jobs/hr_sync.js"
+// ---- end of the job's own script
     })();
-})();
+})({
+    "name": "Nightly HR sync",
+    "runOn": ["acme"]
+});
