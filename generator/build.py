@@ -7,7 +7,6 @@ failed build leaves the previous build untouched and no partial folder behind.
 from __future__ import annotations
 
 import contextlib
-import difflib
 import hashlib
 import json
 import os
@@ -19,9 +18,7 @@ from pathlib import Path
 from generator import __version__
 from generator.config import Config
 from generator.errors import InputError
-from generator.package import build_epoch, deletions, glide_time, records, update_set_xml
-from generator.render import JOB_TABLE, Script, job_id, record_ids, render
-from generator.validate import Cache, Stats, validate
+from generator.validate import Cache, Stats  # light: the heavy parts of each step import lazily
 
 UPDATE_SET_FILE = "update_set.xml"
 MANIFEST_FILE = "manifest.json"
@@ -41,8 +38,12 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
              cache: Cache | None = None, inputs: str = "") -> Build:
     """render -> validate -> package, all in memory. `previous` is an earlier release's manifest;
     `cache` lets validation skip texts this same validator has already accepted."""
+    from generator.package import build_epoch, deletions, glide_time, records, update_set_xml
+    from generator.render import render
+    from generator.validate import validate
+
     epoch = build_epoch() if epoch is None else epoch
-    scripts: list[Script] = render(cfg)
+    scripts = render(cfg)
     stats = validate(scripts, cache)
     recs = records(cfg, scripts, epoch)
     removed = deletions(cfg, recs, previous, epoch)
@@ -82,6 +83,8 @@ def planned_deletions(cfg: Config, previous: dict | None) -> list[dict]:
     """Records the previous release shipped (or deleted) that this config does not have."""
     if not previous:
         return []
+    from generator.render import JOB_TABLE, job_id, record_ids
+
     ids = record_ids(cfg)
     current = {("clone_cleanup_script", ids["cleanup"]), ("sys_script_fix", ids["apply"]),
                ("sys_script_fix", ids["preview"])} | {(JOB_TABLE, job_id(cfg, j)) for j in cfg.jobs}
@@ -139,6 +142,8 @@ def compare(build: Build, folder: Path) -> list[str]:
             have = (folder / name).read_text(encoding="utf-8")
             if have != expected[name]:
                 out.append(f"stale: {name}")
+                import difflib
+
                 lines = list(difflib.unified_diff(have.splitlines(), expected[name].splitlines(),
                                                   f"built/{name}", f"expected/{name}", lineterm="", n=0))
                 out += [f"    {line[:160]}" for line in lines[2:12]]

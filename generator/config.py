@@ -7,7 +7,6 @@ dataclasses that the later steps read and never change.
 
 from __future__ import annotations
 
-import difflib
 import hashlib
 import re
 import tomllib
@@ -227,6 +226,8 @@ class _Table:
                 self.fail(key, "secrets do not belong in this file: postclone never writes passwords, tokens "
                           "or keys into an artifact (passwords are encrypted per instance: set them on the "
                           "instance, or keep them across clones with a clone data preserver)")
+            import difflib  # only on the error path
+
             close = difflib.get_close_matches(name, sorted(self.seen), n=1, cutoff=0.6)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             self.fail(key, f"unknown key{hint}")
@@ -444,6 +445,8 @@ def _environment(t: _Table, key: str, owner: dict[str, str]) -> Environment:
 
 
 def _bad_enum(t: _Table, name: str, value: str, allowed: tuple[str, ...]) -> None:
+    import difflib  # only on the error path
+
     close = difflib.get_close_matches(value, allowed, n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     t.fail(t.key(name), f"{value!r} is not one of {', '.join(allowed)}{hint}")

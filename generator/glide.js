@@ -119,23 +119,18 @@ var __pc = (function () {
     }
 
     pc.load = function (data, options) {
+        // Records arrive with string values (the snapshot loader makes sure); they are used as they
+        // are, not copied, so a 100,000-user snapshot loads in a fraction of a second.
         for (var table in data) {
             if (Object.prototype.hasOwnProperty.call(data, table)) {
                 TABLES[table] = true;
-                DB[table] = [];
-                for (var i = 0; i < data[table].length; i++) {
-                    var src = data[table][i];
-                    var rec = {};
-                    for (var f in src) {
-                        if (Object.prototype.hasOwnProperty.call(src, f)) {
-                            rec[f] = str(src[f]);
-                        }
+                var rows = data[table];
+                for (var i = 0; i < rows.length; i++) {
+                    if (!rows[i].sys_class_name) {
+                        rows[i].sys_class_name = table;
                     }
-                    if (!rec.sys_class_name) {
-                        rec.sys_class_name = table;
-                    }
-                    DB[table].push(rec);
                 }
+                DB[table] = rows;
             }
         }
         var extra = options.tables || [];
@@ -560,11 +555,24 @@ var __pc = (function () {
     };
 
     GlideRecord.prototype._expose = function () {
-        this._clearFields();
         var rec = this._current;
-        for (var f in rec) {
-            if (Object.prototype.hasOwnProperty.call(rec, f)) {
-                this[f] = new GlideElement(this, f, rec[f]);
+        var k;
+        // Drop properties the new row does not have (and any assigned value); reuse the elements, as
+        // ServiceNow does: a GlideElement follows its GlideRecord to the next row.
+        for (k in this) {
+            if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k) &&
+                    (!(this[k] instanceof GlideElement) || !Object.prototype.hasOwnProperty.call(rec, k))) {
+                delete this[k];
+            }
+        }
+        for (k in rec) {
+            if (Object.prototype.hasOwnProperty.call(rec, k)) {
+                var el = this[k];
+                if (el instanceof GlideElement) {
+                    el._value = rec[k] === undefined || rec[k] === '' ? null : rec[k];
+                } else {
+                    this[k] = new GlideElement(this, k, rec[k]);
+                }
             }
         }
     };

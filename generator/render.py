@@ -6,7 +6,6 @@ filter, which writes a JSON literal; nothing from the config is pasted into code
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from dataclasses import dataclass
@@ -111,6 +110,8 @@ def job_id(cfg: Config, job: Job) -> str:
 
 
 def _env_data(env: Environment) -> dict:
+    import html
+
     return {
         "key": env.key,
         "purpose": env.purpose,

@@ -122,7 +122,8 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
 
     ctx = MiniRacer()
     ctx.eval(GLIDE_JS.read_text(encoding="utf-8"))
-    ctx.eval("__pc.load(" + json.dumps(data) + ", " + json.dumps(options) + ")")
+    # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
+    ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
     error = None
     try:
         ctx.eval(script, timeout_sec=timeout_sec)
