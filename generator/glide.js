@@ -5,7 +5,12 @@
  * Semantics follow ServiceNow's documentation (ServiceNow/ServiceNowDocs, "GlideRecord - Global",
  * "GlideAggregate - Global", "GlideSystem - Global", "Operators available for filters and queries").
  * Values are strings, as on an instance: booleans are 'true'/'false', getValue() returns null for an
- * empty field. Anything not emulated throws "unsupported Glide API: <name>", never a silent no-op.
+ * empty field (GlideRecord - Global, getValue()), gs.getProperty() returns the alternate value or
+ * null for a missing property (GlideSystem, getProperty()), getAggregate() returns a string
+ * (GlideAggregate, getAggregate()), gs.hasRole() is about the current session's user only.
+ * A query on a parent table returns rows of its child tables (table extension). Where the
+ * documentation is silent the choice is marked "inferred" below. Anything not emulated throws
+ * "unsupported Glide API: <name>", never a silent no-op.
  *
  * Everything the script does is recorded in __pc: database operations (queries, updates, inserts,
  * deletes, with a sequence number), field changes, log lines, events and attachments.
@@ -236,7 +241,8 @@ var __pc = (function () {
         var want = term.value;
         switch (term.op) {
         case '=':
-            // A boolean 'false' also matches an empty value: unset booleans read as false.
+            // A boolean 'false' also matches an empty value: unset booleans read as false (inferred:
+            // a boolean column with no value is shown and filtered as false on an instance).
             if (want === 'false' && s === '') {
                 return true;
             }
@@ -738,9 +744,20 @@ var __pc = (function () {
         return this._current.sys_id;
     };
 
+    // updateMultiple() applies the values given with setValue() to every record the query matches.
+    // ServiceNow's documentation (GlideRecord - Global, updateMultiple()) warns that a field set by
+    // direct assignment (gr.state = 4) followed by updateMultiple() updates every record in the
+    // table; the emulation refuses that pattern instead of imitating it.
     GlideRecord.prototype.updateMultiple = function () {
         this._checkTable();
-        var pending = this._collect();
+        for (var k in this) {
+            if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k) &&
+                    !(this[k] instanceof GlideElement) && typeof this[k] !== 'function') {
+                unsupported('updateMultiple after a direct field assignment (' + k + '): ServiceNow would ' +
+                    'update every record in the table; use setValue()');
+            }
+        }
+        var pending = this._pending;
         var rows = this._select();
         var o = op('updateMultiple', this._table, {query: this.getEncodedQuery(), rows: rows.length});
         var n = 0;

@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 
-COMMANDS = ["init", "validate", "build", "render"]
+COMMANDS = ["init", "validate", "build", "render", "simulate", "snapshot", "audit-jobs", "inspect", "diff"]
 
 
 def test_version():

@@ -156,3 +156,11 @@ def test_event_queue_and_date_time():
 def test_uncaught_error_is_reported():
     report, _ = run("null.x;")
     assert report.error.startswith("TypeError") and not report.ok
+
+
+def test_update_multiple_after_direct_assignment_is_refused():
+    """ServiceNow would update every record in the table; the emulation reports it instead."""
+    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('user_name', 'bob'); g.active = false;"
+                    " g.updateMultiple();")
+    assert report.changes == [] and not report.ok
+    assert report.unsupported[0].startswith("updateMultiple after a direct field assignment (active)")
