@@ -62,7 +62,7 @@ def init(config: Path, force: bool) -> None:
 def validate(config: Path, as_json: bool) -> None:
     """Check CONFIG and every script it generates; write nothing."""
     from generator import config as cfgmod
-    from generator.build import assemble
+    from generator.write import assemble
     from generator.validate import Cache
 
     start = time.perf_counter()
@@ -92,7 +92,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     import os
 
     from generator import config as cfgmod
-    from generator.build import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
+    from generator.write import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
     from generator.validate import Cache
 
     start = time.perf_counter()

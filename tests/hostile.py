@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from generator import config
-from generator.build import assemble
+from generator.write import assemble
 from generator.render import script_data
 
 HOSTILE = [

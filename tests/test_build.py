@@ -8,7 +8,7 @@ import pytest
 from lxml import etree
 
 from generator import config
-from generator.build import assemble, write
+from generator.write import assemble, write
 from generator.errors import InputError
 from tests.conftest import EPOCH, EXAMPLE, GOLDEN, MINIMAL, run_cli, write_config
 
@@ -108,7 +108,7 @@ def test_sys_ids_are_stable_across_versions_and_renames(tmp_path):
 def test_failed_build_leaves_previous_build_and_no_partial_folder(tmp_path, monkeypatch):
     out = tmp_path / "build"
     folder, before = build_example(tmp_path)
-    import generator.build as b
+    import generator.write as b
 
     real_open = open
 

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator import cli, config
-from generator.build import assemble, write
+from generator.write import assemble, write
 from generator.errors import ConfigError, InputError
 from generator.render import render_postclone
 from generator.simulate import load_data, simulate
@@ -210,7 +210,7 @@ def test_unreadable_config(tmp_path, capsys):
 # ------------------------------------------------------------------ 4. interrupted and concurrent builds
 
 def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkeypatch):
-    import generator.build as b
+    import generator.write as b
 
     out = tmp_path / "build"
     first = write(assemble(CFG, epoch=EPOCH), out)
@@ -245,7 +245,7 @@ def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkey
 
 def test_concurrent_builds_do_not_mix_files(tmp_path):
     out = tmp_path / "build"
-    code = ("import sys; from generator import config; from generator.build import assemble, write; "
+    code = ("import sys; from generator import config; from generator.write import assemble, write; "
             "write(assemble(config.load(sys.argv[1]), epoch=int(sys.argv[2])), __import__('pathlib').Path(sys.argv[3]))")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(EXAMPLE), str(EPOCH + i), str(out)], env=env)

@@ -7,7 +7,7 @@ import os
 import pytest
 
 from generator import config
-from generator.build import assemble
+from generator.write import assemble
 from generator.errors import ScriptError
 from generator.render import render
 from generator.validate import Cache, validate

@@ -10,7 +10,7 @@ import pytest
 from lxml import etree
 
 from generator import config, updateset
-from generator.build import assemble, write
+from generator.write import assemble, write
 from generator.errors import InputError
 from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli
 

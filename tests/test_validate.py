@@ -3,7 +3,7 @@
 import pytest
 
 from generator import config
-from generator.build import assemble
+from generator.write import assemble
 from generator.errors import ScriptError
 from generator.validate import check_script
 from tests.conftest import MINIMAL, write_config

@@ -1,7 +1,9 @@
-"""Step 5 of the pipeline: write the build folder atomically.
+"""Step 5 of the pipeline: write the build folder atomically (and run steps 2-4 in memory first).
 
-Everything is written into a temporary sibling folder first and renamed into place at the end, so a
-failed build leaves the previous build untouched and no partial folder behind.
+`assemble` renders, validates and packages a config into file texts and a manifest; `write` puts
+them in place: everything is written into a temporary sibling folder first and renamed into place at
+the end, so a failed build leaves the previous build untouched and no partial folder behind.
+`unchanged` and `compare` serve the unchanged-rebuild fast path and `build --check`.
 """
 
 from __future__ import annotations
