@@ -19,7 +19,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,7 +67,8 @@ def make_config(folder: Path, jobs: int, envs: int) -> Path:
     (folder / "jobs").mkdir(parents=True, exist_ok=True)
     text = '[update_set]\nname = "Scale"\nversion = "1.0.0"\n[instances]\nproduction = ["prod"]\n'
     for e in range(envs):
-        text += (f'[environments.e{e}]\ninstances = ["sub{e}"]\npurpose = "{("development", "test", "training")[e % 3]}"\n'
+        purpose = ("development", "test", "training")[e % 3]
+        text += (f'[environments.e{e}]\ninstances = ["sub{e}"]\npurpose = "{purpose}"\n'
                  f'header = "ENV {e}"\n[environments.e{e}.users]\nkeep_groups = ["Group {e}"]\n'
                  f'[environments.e{e}.scheduled_jobs]\nkeep = ["Job {e}"]\n')
     for j in range(jobs):
@@ -112,7 +112,8 @@ def sdk_app(folder: Path, build_dir: Path) -> None:
             script = (build_dir / "jobs" / f"{rec['key']}.js").read_text()
             cond = (build_dir / "jobs" / f"{rec['key']}.condition.js").read_text()
             data = (f"name: {json.dumps(rec['name'])}, active: true, run_type: 'daily', "
-                    f"run_time: '1970-01-01 02:00:00', conditional: true, condition: {tpl(cond)}, script: {tpl(script)}")
+                    f"run_time: '1970-01-01 02:00:00', conditional: true, condition: {tpl(cond)}, "
+                    f"script: {tpl(script)}")
         else:
             script = (build_dir / f"postclone-{rec['key']}.js").read_text()
             data = f"name: {json.dumps(rec['name'])}, script: {tpl(script)}"
@@ -213,13 +214,15 @@ def print_table(results: dict) -> None:
             print(f"{c['name']:<40} skipped: {c['skipped']}")
             continue
         vs_sdk = f"{c['median_s'] / sdk['median_s']:.3f}" if sdk and c is not sdk else ""
-        print(f"{c['name']:<40} {c['median_s']:>9.3f} {c['median_s'] / base:>9.1f} {c['peak_rss_mib']:>9.1f} {vs_sdk:>10}")
+        print(f"{c['name']:<40} {c['median_s']:>9.3f} {c['median_s'] / base:>9.1f} "
+              f"{c['peak_rss_mib']:>9.1f} {vs_sdk:>10}")
     for label, rows in results["scale"].items():
         print(f"\n{label}")
         prev = None
         for r in rows:
             growth = f"x{r['median_s'] / prev['median_s']:.2f} for x{_size(r) / _size(prev):.0f}" if prev else ""
-            extra = f"  db ops {r['db_operations']} (users step {r['users_step_operations']})" if "db_operations" in r else ""
+            extra = (f"  db ops {r['db_operations']} (users step {r['users_step_operations']})"
+                     if "db_operations" in r else "")
             print(f"  {r['name']:<38} {r['median_s']:>9.3f} {r['peak_rss_mib']:>9.1f} MiB  {growth}{extra}")
             prev = r
 

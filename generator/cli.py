@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
-from generator.errors import CheckFailed, InputError, PostcloneError
+from generator.errors import CheckFailed, ExitCode, InputError, PostcloneError
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -62,8 +62,8 @@ def init(config: Path, force: bool) -> None:
 def validate(config: Path, as_json: bool) -> None:
     """Check CONFIG and every script it generates; write nothing."""
     from generator import config as cfgmod
-    from generator.write import assemble
     from generator.validate import Cache
+    from generator.write import assemble
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
@@ -92,8 +92,8 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     import os
 
     from generator import config as cfgmod
-    from generator.write import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
     from generator.validate import Cache
+    from generator.write import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
@@ -112,7 +112,8 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
             prev = {"records": [], "deleted": existing["deleted"]}
         # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
         candidates = {inputs, inputs_digest(cfg, prev, str(existing.get("source_date_epoch")))}
-        want = existing.get("inputs_digest") if existing.get("inputs_digest") in candidates else inputs
+        found = str(existing.get("inputs_digest", ""))
+        want = found if found in candidates else inputs
         differences = compare(assemble(cfg, epoch=epoch, previous=prev, cache=Cache.default(), inputs=want),
                               folder)
         human = (f"{folder}/ is up to date" if not differences else
@@ -133,6 +134,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     files = sorted([*result.files, "manifest.json"])
     deleted = result.manifest.get("deleted", [])
     st = result.stats
+    assert st is not None  # assemble always validates
     lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records"
              + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)",
              f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
@@ -232,7 +234,8 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
     """Run a generated script against instance exports and report every change."""
     from generator import config as cfgmod
     from generator.render import render as render_all
-    from generator.simulate import load_data, simulate as run
+    from generator.simulate import load_data
+    from generator.simulate import simulate as run
     from generator.validate import validate as check
 
     cfg = cfgmod.load(config)
@@ -282,7 +285,8 @@ def snapshot(out: Path, users: int, jobs: int) -> None:
 @JSON_OPT
 def audit_jobs(data_path: Path, as_json: bool) -> None:
     """List active scripted jobs with no instance check (they run again on every clone). Exit 1 if any."""
-    from generator.audit import audit_jobs as run_audit, to_json, to_text
+    from generator.audit import audit_jobs as run_audit
+    from generator.audit import to_json, to_text
     from generator.simulate import load_data
 
     findings, examined = run_audit(load_data(data_path))
@@ -299,18 +303,12 @@ def main(argv: list[str] | None = None) -> None:
     debug = "--debug" in args
     try:
         code = cli.main(args=args, prog_name="postclone", standalone_mode=False)
-    except click.exceptions.NoSuchOption as err:
+    except click.ClickException as err:  # usage errors: bad option, missing argument, unknown command
         err.show()
-        code = 2
-    except click.UsageError as err:
-        err.show()
-        code = 2
-    except click.ClickException as err:
-        err.show()
-        code = 2
+        code = ExitCode.BAD_INPUT
     except click.Abort:
         click.echo("postclone: aborted", err=True)
-        code = 2
+        code = ExitCode.BAD_INPUT
     except CheckFailed as err:
         if str(err):
             click.echo(f"postclone: {err}", err=True)
@@ -320,11 +318,11 @@ def main(argv: list[str] | None = None) -> None:
         code = err.exit_code
     except KeyboardInterrupt:
         click.echo("postclone: interrupted", err=True)
-        code = 3
-    except Exception as err:  # noqa: BLE001 - the last line of defence
+        code = ExitCode.INTERNAL
+    except Exception as err:  # noqa: BLE001 - the one boundary where a bug becomes exit code 3
         if debug:
             traceback.print_exc()
         click.echo(f"postclone: internal error: {type(err).__name__}: {err} (run with --debug for a traceback)",
                    err=True)
-        code = 3
-    sys.exit(code if isinstance(code, int) else 0)
+        code = ExitCode.INTERNAL
+    sys.exit(int(code) if isinstance(code, int) else ExitCode.OK)

@@ -304,7 +304,8 @@ def load(path: str | Path) -> Config:
         us.fail(us.key("version"), f"{version!r} is not a version (letters, digits, '.', '-', '+', '_')")
     scope = us.text("scope", "global")
     if scope != "global":
-        us.fail(us.key("scope"), f"{scope!r} is not supported yet: only \"global\" (clone cleanup scripts run in the global scope)")
+        us.fail(us.key("scope"), f"{scope!r} is not supported yet: only \"global\" "
+                "(clone cleanup scripts run in the global scope)")
     uid = us.text("id", slug(name))
     if not ID_RE.fullmatch(uid):
         us.fail(us.key("id"), f"{uid!r} must be 1-22 lowercase letters, digits, '-' or '_'")

@@ -1,16 +1,27 @@
 """Errors that reach the user as one line and a fixed exit code."""
 
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Exit codes of every command."""
+
+    OK = 0
+    DIFFERENCE = 1  # a check found a difference, or a simulated script failed
+    BAD_INPUT = 2  # configuration, files, usage
+    INTERNAL = 3  # a bug: traceback only with --debug
+
 
 class PostcloneError(Exception):
     """Base class: `str(err)` is the one-line message shown to the user."""
 
-    exit_code = 3
+    exit_code = ExitCode.INTERNAL
 
 
 class InputError(PostcloneError):
     """Bad input: config key, file, usage. Exit code 2."""
 
-    exit_code = 2
+    exit_code = ExitCode.BAD_INPUT
 
 
 class ConfigError(InputError):
@@ -24,4 +35,4 @@ class ScriptError(InputError):
 class CheckFailed(PostcloneError):
     """A check found a difference or a simulated script failed. Exit code 1."""
 
-    exit_code = 1
+    exit_code = ExitCode.DIFFERENCE

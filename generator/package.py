@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -44,8 +45,8 @@ class Record:
 
 def build_epoch(env: dict[str, str] | None = None) -> int:
     """SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    env = os.environ if env is None else env
-    raw = env.get("SOURCE_DATE_EPOCH", "").strip()
+    source: Mapping[str, str] = os.environ if env is None else env
+    raw = source.get("SOURCE_DATE_EPOCH", "").strip()
     if raw:
         from generator.errors import InputError
 
@@ -95,7 +96,8 @@ def records(cfg: Config, scripts: list[Script], epoch: int) -> list[Record]:
     out.append(Record("clone_cleanup_script", "cleanup", ids["cleanup"], name, f))
 
     for mode, description in (
-        ("apply", "Applies the post-clone policy of this instance's environment (same logic as the clone cleanup script). Does nothing on production or unknown instances."),
+        ("apply", "Applies the post-clone policy of this instance's environment (same logic as the clone "
+                  "cleanup script). Does nothing on production or unknown instances."),
         ("preview", "Dry run: reports what the apply fix script would change on this instance, and writes nothing."),
     ):
         name = f"postclone {mode} {uid}"

@@ -24,7 +24,8 @@ from typing import Any
 from generator.errors import InputError
 
 GLIDE_JS = Path(__file__).resolve().parent / "glide.js"
-SUMMARY_RE = re.compile(r"^postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)$")
+SUMMARY_RE = re.compile(
+    r"^postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)$")
 WRITE_OPS = ("update", "updateMultiple", "insert", "delete", "deleteMultiple")
 DEFAULT_NOW = "2026-01-01 00:00:00"
 
@@ -79,7 +80,8 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
     from lxml import etree
 
     try:
-        root = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)).getroot()
+        parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+        root = etree.parse(str(path), parser).getroot()
     except etree.XMLSyntaxError as err:
         line, column = err.position if err.position else (0, 0)
         msg = re.sub(r", line \d+, column \d+$", "", err.msg)
@@ -129,8 +131,8 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
         ctx.eval(script, timeout_sec=timeout_sec)
     except Exception as err:  # noqa: BLE001 - any JS failure is the script's failure
         error = _js_error(str(err))
-    result = json.loads(ctx.eval("__pc.result()"))
-    state = json.loads(ctx.eval("__pc.dump()")) if keep_state else None
+    result = json.loads(str(ctx.eval("__pc.result()")))
+    state = json.loads(str(ctx.eval("__pc.dump()"))) if keep_state else None
     return RawRun(result, error, state)
 
 
@@ -285,7 +287,8 @@ class Report:
                 out.append(f"  {table}: {len(rows)} {'record' if len(rows) == 1 else 'records'}")
                 for c in rows[:20]:
                     fields = ", ".join(f"{k}: {_q(v[0])} -> {_q(v[1])}" for k, v in sorted(c["fields"].items()))
-                    out.append(f"    {c['op']} {c['name']!r}" + (f" ({fields})" if fields and c["op"] != "insert" else ""))
+                    detail = f" ({fields})" if fields and c["op"] != "insert" else ""
+                    out.append(f"    {c['op']} {c['name']!r}{detail}")
                 if len(rows) > 20:
                     out.append(f"    ... and {len(rows) - 20} more")
             for line in s.logs:

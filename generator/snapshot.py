@@ -17,7 +17,8 @@ def sid(*parts: object) -> str:
     return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - an id, not security
 
 
-def write_exports(data: dict[str, list[dict[str, str]]], folder: Path, unload_date: str = "2026-01-01 00:00:00") -> None:
+def write_exports(data: dict[str, list[dict[str, str]]], folder: Path,
+                  unload_date: str = "2026-01-01 00:00:00") -> None:
     from lxml import etree
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,7 +65,8 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
         if i % 3 == 0:
             data["sys_user_has_role"].append({"sys_id": sid("hr", i, "itil"), "user": uid, "role": role_id["itil"]})
         if i == 1:
-            data["sys_user_has_role"].append({"sys_id": sid("hr", i, "mid"), "user": uid, "role": role_id["mid_server"]})
+            data["sys_user_has_role"].append(
+                {"sys_id": sid("hr", i, "mid"), "user": uid, "role": role_id["mid_server"]})
         data["sys_user_grmember"].append({"sys_id": sid("gm", i), "user": uid,
                                           "group": group_rows[0 if i % 100 == 1 else 2 + i % (groups - 2)]["sys_id"]})
     kinds = ["sysauto_script", "sysauto_report", "sysauto_template", "scheduled_import_set"]
@@ -72,7 +74,8 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
         data[kind] = []
     for j in range(jobs):
         kind = kinds[j % len(kinds)]
-        data[kind].append({"sys_id": sid("job", j), "name": f"Job {j:05d}", "active": "false" if j % 10 == 0 else "true",
+        data[kind].append({"sys_id": sid("job", j), "name": f"Job {j:05d}",
+                           "active": "false" if j % 10 == 0 else "true",
                            "run_type": "daily"})
     data["ldap_server_config"] = [{"sys_id": sid("ldap", i), "name": f"LDAP {i}", "active": "true"} for i in range(3)]
     data["sys_email"] = [{"sys_id": sid("mail", i), "type": "send-ready" if i % 2 else "sent",

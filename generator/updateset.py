@@ -147,7 +147,8 @@ def inspect_text(us: UpdateSet) -> str:
         ]
     else:
         lines = [f"{us.path}: record export (no sys_remote_update_set), {len(us.rows)} "
-                 f"{'record' if len(us.rows) == 1 else 'records'}" + (f", unloaded {us.unload_date}" if us.unload_date else "")]
+                 f"{'record' if len(us.rows) == 1 else 'records'}"
+                 + (f", unloaded {us.unload_date}" if us.unload_date else "")]
     width = max((len(r.table) for r in us.rows), default=0)
     for r in us.rows:
         lines.append(f"  {r.action:<16} {r.table:<{width}}  {r.target_name or '-'}  {r.sys_id}")
@@ -208,6 +209,7 @@ def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
     for key in sorted(set(a) | set(b)):
         ra, rb = a.get(key), b.get(key)
         if ra is None:
+            assert rb is not None
             out.append(Change("added" if rb.action != "DELETE" else "deleted", rb.table, rb.target_name, rb.sys_id))
             continue
         if rb is None:

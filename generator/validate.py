@@ -190,6 +190,7 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
     if checker.problem:
         checker = _Es5Checker(with_positions=True)
         esprima.parseScript(text, {"loc": True}, checker)
+        assert checker.problem is not None  # the same parse finds the same problem, now with its position
         line, column, message = checker.problem
         raise ScriptError(f"{label}:{line}:{column}: {message}")
     if cache is not None:

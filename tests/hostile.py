@@ -13,8 +13,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from generator import config
-from generator.write import assemble
 from generator.render import script_data
+from generator.write import assemble
 
 HOSTILE = [
     "'", '"', "\\", "\\'", "\n", "\r\n", "\t", "\u2028", "\u2029", "*/", "/*", "//", "</script>", "<!--", "]]>",

@@ -8,8 +8,8 @@ import pytest
 from lxml import etree
 
 from generator import config
-from generator.write import assemble, write
 from generator.errors import InputError
+from generator.write import assemble, write
 from tests.conftest import EPOCH, EXAMPLE, GOLDEN, MINIMAL, run_cli, write_config
 
 
@@ -70,7 +70,7 @@ def test_every_script_in_the_xml_is_exactly_the_js_file(tmp_path):
     _, files = build_example(tmp_path)
     _, rows = parse_update_set(files["update_set.xml"])
     by_name = {}
-    for row, inner in rows:
+    for _row, inner in rows:
         rec = inner[0]
         by_name[(inner.get("table"), rec.findtext("sys_id"))] = rec
     manifest = json.loads(files["manifest.json"])

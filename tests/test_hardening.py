@@ -4,20 +4,24 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from generator import cli, config
-from generator.write import assemble, write
 from generator.errors import ConfigError, InputError
 from generator.render import render_postclone
 from generator.simulate import load_data, simulate
+from generator.write import assemble, write
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, write_config
-from tests.hostile import FORBIDDEN, HOSTILE, check_roundtrip, hostile_text, hostile_values, toml_str, write_hostile_config
+from tests.hostile import (
+    FORBIDDEN,
+    HOSTILE,
+    check_roundtrip,
+    hostile_text,
+    hostile_values,
+    toml_str,
+)
 
 FIXTURE = load_data(ROOT / "examples" / "acme" / "instance")
 CFG = config.load(EXAMPLE)

@@ -7,9 +7,9 @@ from lxml import etree
 
 from generator import config
 from generator.audit import audit_jobs
-from generator.write import assemble
 from generator.render import job_id
 from generator.simulate import load_data, simulate
+from generator.write import assemble
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"

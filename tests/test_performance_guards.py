@@ -1,16 +1,14 @@
 """Work per build and per simulated step, asserted as counts (not timings), so a regression shows in CI."""
 
 import dataclasses
-import json
-import os
 
 import pytest
 
 from generator import config
-from generator.write import assemble
 from generator.errors import ScriptError
 from generator.render import render
 from generator.validate import Cache, validate
+from generator.write import assemble
 from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 
 CFG = config.load(EXAMPLE)

@@ -82,7 +82,7 @@ def configs(draw):
     unknown = rest[i:]  # at least one name listed nowhere
     purposes = draw(st.lists(st.sampled_from(config.PURPOSES), min_size=len(envs), max_size=len(envs)))
     text = "[update_set]\nname = \"H\"\nversion = \"1\"\n[instances]\nproduction = %s\n" % json.dumps(production)
-    for k, (inst, purpose) in enumerate(zip(envs, purposes)):
+    for k, (inst, purpose) in enumerate(zip(envs, purposes, strict=True)):
         text += "[environments.e%d]\ninstances = %s\npurpose = \"%s\"\n" % (k, json.dumps(inst), purpose)
         mode = draw(st.sampled_from(["off", "redirect", "on"]))
         text += "[environments.e%d.email]\nmode = \"%s\"\n" % (k, mode)

@@ -10,8 +10,8 @@ import pytest
 from lxml import etree
 
 from generator import config, updateset
-from generator.write import assemble, write
 from generator.errors import InputError
+from generator.write import assemble, write
 from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade_updateset.xml"

@@ -3,9 +3,9 @@
 import pytest
 
 from generator import config
-from generator.write import assemble
 from generator.errors import ScriptError
 from generator.validate import check_script
+from generator.write import assemble
 from tests.conftest import MINIMAL, write_config
 
 ES6 = [
