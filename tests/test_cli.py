@@ -131,6 +131,10 @@ def test_wheel_works_from_another_folder(tmp_path):
     built = elsewhere / "build" / "acme-postclone-1.4.0"
     golden = ROOT / "tests" / "golden" / "acme" / "update_set.xml"
     assert (built / "update_set.xml").read_text() == golden.read_text()
+    r = subprocess.run([str(env_dir / "bin" / "python"), "-m", "generator", "simulate", str(EXAMPLE), "--instance",
+                        "acmetest", "--data", str(ROOT / "examples" / "acme" / "instance")],
+                       cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0 and "every step succeeded" in r.stdout, r.stderr
     r = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import generator.render as r; print(r.templates_dir())"],
                        cwd=elsewhere, env=env, capture_output=True, text=True)
     assert str(pth) in r.stdout and str(ROOT) not in r.stdout
