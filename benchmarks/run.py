@@ -81,14 +81,24 @@ def make_config(folder: Path, jobs: int, envs: int) -> Path:
     return folder / "postclone.toml"
 
 
-def fresh_build(name: str, config: Path, work: Path, runs: int) -> dict:
-    """A build with no previous build folder and an empty validation cache."""
+def fresh_build(name: str, config: Path, work: Path, runs: int, warm: bool = False) -> dict:
+    """A build with no build folder. Cold: an empty validation cache too. Warm: the cache as another
+    config's build left it (the developer's loop: the template skeletons are known, the config is new)."""
+    cache = work / ("cache-warm" if warm else "cache")
+    if warm:
+        other = work / "other"
+        make_config(other, 1, 1)
+        shutil.rmtree(cache, ignore_errors=True)
+        run_once(postclone("build", str(other / "postclone.toml"), "--out", str(other / "out")),
+                 env={"POSTCLONE_CACHE_DIR": str(cache)})
+
     def before(i):
         shutil.rmtree(work / "out", ignore_errors=True)
-        shutil.rmtree(work / "cache", ignore_errors=True)
+        if not warm:
+            shutil.rmtree(cache, ignore_errors=True)
 
     return measure(name, postclone("build", str(config), "--out", str(work / "out")), runs,
-                   env={"POSTCLONE_CACHE_DIR": str(work / "cache")}, before=before)
+                   env={"POSTCLONE_CACHE_DIR": str(cache)}, before=before)
 
 
 def sdk_app(folder: Path, build_dir: Path) -> None:
@@ -158,7 +168,8 @@ def main() -> int:
     try:
         base = measure("python -c pass", [sys.executable, "-c", "pass"], n)
         results["cases"].append(base)
-        results["cases"].append(fresh_build("build example (fresh)", EXAMPLE, work, n))
+        results["cases"].append(fresh_build("build example (new, warm cache)", EXAMPLE, work, n, warm=True))
+        results["cases"].append(fresh_build("build example (new, cold cache)", EXAMPLE, work, n))
         run_once(postclone("build", str(EXAMPLE), "--out", str(work / "example-out")))
         results["cases"].append(measure("build example (unchanged)",
                                         postclone("build", str(EXAMPLE), "--out", str(work / "example-out")), n))
@@ -179,7 +190,7 @@ def main() -> int:
                 folder = work / f"scale-{jobs}-{envs}"
                 cfg = make_config(folder, jobs, envs)
                 rows.append({"jobs": jobs, "environments": envs,
-                             **fresh_build(f"{jobs} jobs, {envs} envs", cfg, folder, 3 if jobs < 1000 else 2)})
+                             **fresh_build(f"{jobs} jobs, {envs} envs (cold)", cfg, folder, 3 if jobs < 1000 else 2)})
             results["scale"][label] = rows
 
         rows = []

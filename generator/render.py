@@ -170,6 +170,26 @@ def render_postclone(cfg: Config, mode: str) -> str:
     )
 
 
+@lru_cache(maxsize=1)
+def postclone_skeleton() -> tuple[str, str]:
+    """The constant code of the post-clone script: (before the CONFIG literal, after it up to the mode).
+
+    A post-clone script is: one block comment, POSTCLONE_CODE_A, the CONFIG JSON literal,
+    POSTCLONE_CODE_B, the mode as a JSON string, ");\n". Validation parses the constant code once, in
+    a skeleton, and checks each script's variable parts mechanically (see validate.py).
+    """
+    env = environment()
+    text = env.get_template("postclone.js.j2").render(
+        mode="apply", tool_version=__version__, config_name="c", update_set_name="n", update_set_version="v",
+        data={})
+    body = text[text.index("*/\n") + 3:]
+    marker = "var CONFIG = {};"
+    at = body.index(marker) + len("var CONFIG = ")
+    tail = MODE_TAIL.search(body)
+    assert tail is not None
+    return body[:at], body[at + 2: tail.start()] + "})("
+
+
 MODE_TAIL = re.compile(r'\}\)\("(?:cleanup|apply|preview)"\);\n\Z')
 
 

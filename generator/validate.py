@@ -201,6 +201,10 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
     """Check user job bodies first (errors name the user's file), then every generated artifact.
 
     Work done once rather than per script, each step a proof rather than a shortcut:
+    - The post-clone script is one block comment, constant code, the CONFIG JSON object, constant
+      code and the mode literal. The constant code is parsed once, in a skeleton; each script then
+      needs only mechanical checks (_postclone_structure_ok). A cached skeleton makes every later
+      build of any config skip that parse.
     - A post-clone script that equals an already-checked one except for the mode argument on its
       last line (a JSON string literal in the same position) needs no second parse: swapping one
       string literal for another cannot change whether a script parses.
@@ -224,6 +228,7 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
                 check_script(s.user_text, str(s.user_file), stats, cache)
                 checked_users[s.user_file] = s.user_text
         skeleton_ok = False
+        postclone_skeleton_ok = False
         for s in scripts:
             if s.table == "sysauto_script" and len(s.text) > SYSAUTO_SCRIPT_MAX:
                 where = str(s.user_file) if s.user_file is not None else s.filename
@@ -236,6 +241,12 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
                 if mine and theirs and s.text[: mine.start()] == base.text[: theirs.start()]:
                     stats.derived += 1
                     continue
+            if not s.variant_of and s.filename.startswith("postclone-") and _postclone_structure_ok(s):
+                if not postclone_skeleton_ok:
+                    check_script(_postclone_skeleton_text(), "templates/postclone.js.j2 (skeleton)", stats, cache)
+                    postclone_skeleton_ok = True
+                stats.derived += 1
+                continue
             if s.table == "sysauto_script" and _job_structure_ok(s, checked_users):
                 if not skeleton_ok:
                     for text, label in _job_skeleton_texts():
@@ -258,6 +269,32 @@ def _job_skeleton_texts() -> list[tuple[str, str]]:
     # valid wherever [] is (in a call's arguments, before a member access, after '=').
     return [("/**/\n" + code_a + ";\n" + code_b + "[]" + tail, "templates/job.js.j2 (skeleton)"),
             ("//\n" + cond_head + "[]" + cond_tail, "templates/job_condition.js.j2 (skeleton)")]
+
+
+def _postclone_skeleton_text() -> str:
+    from generator.render import postclone_skeleton
+
+    code_a, code_b = postclone_skeleton()
+    # [] stands for the CONFIG object literal: both are valid as a variable's initializer.
+    return "/**/\n" + code_a + "[]" + code_b + '"apply");\n'
+
+
+def _postclone_structure_ok(s: Any) -> bool:
+    """One closed block comment, the constant code, a JSON object, the constant code, a mode literal."""
+    from generator.render import MODES, postclone_skeleton
+
+    code_a, code_b = postclone_skeleton()
+    text = s.text
+    end = text.find("*/\n")
+    if not text.startswith("/*") or end < 0 or "*/" in text[2:end]:
+        return False
+    rest = text[end + 3:]
+    for mode in MODES:
+        tail = code_b + json.dumps(mode) + ");\n"
+        if rest.startswith(code_a) and rest.endswith(tail) and len(rest) > len(code_a) + len(tail):
+            literal = rest[len(code_a): len(rest) - len(tail)]
+            return literal.startswith("{") and _json_expression(literal)
+    return False
 
 
 def _json_expression(literal: str) -> bool:

@@ -17,19 +17,19 @@ JOBS = len(CFG.jobs)
 
 def test_a_fresh_build_parses_each_distinct_script_once():
     stats = assemble(CFG, epoch=0).stats
-    # the post-clone script once (cleanup and preview differ only in the mode literal), each job's own
-    # file once, and the job and condition templates once each as skeletons; every generated job
-    # script and condition is then proven from those
-    assert (stats.parsed, stats.derived, stats.cached) == (1 + JOBS + 2, 2 + 2 * JOBS, 0)
-    assert stats.checked == len(render(CFG)) + JOBS + 2
+    # the post-clone, job and condition templates once each as skeletons, and each job's own file once;
+    # every generated script is then proven from those (cleanup and preview differ from apply only in
+    # the mode literal)
+    assert (stats.parsed, stats.derived, stats.cached) == (3 + JOBS, 3 + 2 * JOBS, 0)
+    assert stats.checked == len(render(CFG)) + JOBS + 3
 
 
 def test_the_cache_skips_only_texts_already_accepted(tmp_path):
     cache = Cache(tmp_path)
     first = assemble(CFG, epoch=0, cache=cache).stats
-    assert first.parsed == 1 + JOBS + 2
+    assert first.parsed == 3 + JOBS
     again = assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats
-    assert (again.parsed, again.cached, again.derived) == (0, 1 + JOBS + 2, 2 + 2 * JOBS)
+    assert (again.parsed, again.cached, again.derived) == (0, 3 + JOBS, 3 + 2 * JOBS)
 
 
 def test_a_changed_script_is_checked_again_and_its_error_found(tmp_path):
@@ -52,7 +52,7 @@ def test_a_cache_from_another_validator_is_not_trusted(tmp_path, monkeypatch):
 
 def test_a_corrupt_cache_costs_time_not_correctness(tmp_path):
     (tmp_path / "validated-v1.txt").write_bytes(b"\xff\xfe garbage \x00")
-    assert assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats.parsed == 1 + JOBS + 2
+    assert assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats.parsed == 3 + JOBS
 
 
 def test_a_variant_that_differs_beyond_the_mode_is_parsed():
@@ -78,6 +78,21 @@ def test_a_job_script_that_does_not_match_the_skeleton_is_parsed_in_full(old, ne
         validate(tampered)
 
 
+@pytest.mark.parametrize("old,new,error", [
+    ("var PREVIEW = MODE === 'preview';", "var PREVIEW = MODE === ;", "Unexpected token ;"),  # constant code
+    ('"production": ["acme"]', '"production": ["acme"] +', "Unexpected token"),  # not JSON
+    (" * Do not edit here", " */ x( /*\n * Do not edit here", "Unexpected token"),  # comment closes early
+])
+def test_a_post_clone_script_that_does_not_match_the_skeleton_is_parsed_in_full(old, new, error):
+    scripts = render(CFG)
+    target = "postclone-apply.js"
+    assert old in next(s.text for s in scripts if s.filename == target)
+    tampered = [dataclasses.replace(s, text=s.text.replace(old, new, 1)) if s.filename == target else s
+                for s in scripts]
+    with pytest.raises(ScriptError, match=rf"postclone-apply.js:\d+:\d+: {error}"):
+        validate(tampered)
+
+
 def test_a_condition_that_does_not_match_the_skeleton_is_parsed_in_full():
     scripts = render(CFG)
     target = "jobs/nightly-hr-sync.condition.js"
@@ -96,7 +111,7 @@ def test_unchanged_rebuild_skips_and_any_change_rebuilds(tmp_path):
     args = ["build", src / "postclone.toml", "--out", tmp_path / "out"]
     first = run_cli(*args, env=env)
     assert first.returncode == 0 and first.stdout.startswith("built ")
-    assert "checked 23 scripts with esprima (9 parsed, 0 unchanged since an earlier check, 14 proven" in first.stdout
+    assert "checked 24 scripts with esprima (9 parsed, 0 unchanged since an earlier check, 15 proven" in first.stdout
     second = run_cli(*args, env=env)
     assert second.returncode == 0 and second.stdout.startswith("up to date: ")
     folder = tmp_path / "out" / "acme-postclone-1.4.0"
