@@ -12,8 +12,6 @@ import contextlib
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -176,6 +174,9 @@ def _lock(folder: Path):
 
 def write(build: Build, out_dir: Path) -> Path:
     """Write the build into out_dir/<id>-<version>/ atomically; return that folder."""
+    import shutil
+    import tempfile
+
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as err:

@@ -3,14 +3,14 @@ can use it from the README alone)."""
 
 import re
 
-from generator import cli
+from generator import commands
 from tests.conftest import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
 def test_every_command_is_in_the_readme():
-    for name in cli.cli.commands:
+    for name in commands.cli.commands:
         assert f"`postclone {name}" in README, name
 
 

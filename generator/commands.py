@@ -1,0 +1,293 @@
+"""The `postclone` commands (click). Each parses options, makes one call into the pipeline and
+reports; errors propagate to the one boundary in generator/cli.py."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from generator import __version__
+from generator.errors import CheckFailed, InputError
+
+CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+
+
+def _emit(data: dict, as_json: bool, human: str) -> None:
+    if as_json:
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(human)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="postclone")
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
+def cli(debug: bool) -> None:
+    """Guarded ServiceNow post-clone automation from one TOML file.
+
+    The pipeline is config -> render -> validate -> package -> write. Start with
+    `postclone init my-company.toml`, then `postclone build my-company.toml`.
+    """
+
+
+@cli.command()
+@click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(config: Path, force: bool) -> None:
+    """Write a commented starter CONFIG that builds as written."""
+    from generator.render import templates_dir
+
+    if config.exists() and not force:
+        raise InputError(f"{config}: already exists (use --force to overwrite)")
+    text = (templates_dir() / "starter.toml").read_text(encoding="utf-8")
+    try:
+        config.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{config}: cannot write: {err.strerror}") from None
+    click.echo(f"wrote {config}: edit the instance names, then run: postclone build {config}")
+
+
+@cli.command()
+@CONFIG_ARG
+@JSON_OPT
+def validate(config: Path, as_json: bool) -> None:
+    """Check CONFIG and every script it generates; write nothing."""
+    from generator import config as cfgmod
+    from generator.validate import Cache
+    from generator.write import assemble
+
+    start = time.perf_counter()
+    cfg = cfgmod.load(config)
+    build = assemble(cfg, epoch=0, cache=Cache.default())
+    scripts = [name for name in build.files if name.endswith(".js")]
+    seconds = time.perf_counter() - start
+    _emit(
+        {"ok": True, "config": str(config), "scripts": scripts, "seconds": round(seconds, 3)},
+        as_json,
+        f"ok: {config}: configuration and {len(scripts)} scripts checked ({seconds:.2f}s)",
+    )
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--out", type=click.Path(path_type=Path), default=Path("build"),
+              show_default=True, help="Folder that receives <id>-<version>/.")
+@click.option("--previous", type=click.Path(path_type=Path),
+              help="The previous release's build folder (or manifest.json): records it shipped that this "
+                   "config no longer has are emitted as DELETE updates.")
+@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the build folder is missing or stale.")
+@click.option("--force", is_flag=True, help="Rebuild even when the build folder already matches the inputs.")
+@JSON_OPT
+def build(config: Path, out: Path, previous: Path | None, check: bool, force: bool, as_json: bool) -> None:
+    """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
+    import os
+
+    from generator import config as cfgmod
+    from generator.validate import Cache
+    from generator.write import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
+
+    start = time.perf_counter()
+    cfg = cfgmod.load(config)
+    prev = read_manifest(previous) if previous else None
+    epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
+    inputs = inputs_digest(cfg, prev, epoch_env)
+    if check:
+        folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+        if not (folder / MANIFEST_FILE).is_file():
+            _emit({"folder": str(folder), "up_to_date": False, "differences": ["missing: the whole build"]},
+                  as_json, f"{folder}/: no build here; run: postclone build {config}")
+            raise CheckFailed("")
+        existing = read_manifest(folder)
+        epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
+        if prev is None and existing.get("deleted"):
+            prev = {"records": [], "deleted": existing["deleted"]}
+        # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
+        candidates = {inputs, inputs_digest(cfg, prev, str(existing.get("source_date_epoch")))}
+        found = str(existing.get("inputs_digest", ""))
+        want = found if found in candidates else inputs
+        differences = compare(assemble(cfg, epoch=epoch, previous=prev, cache=Cache.default(), inputs=want),
+                              folder)
+        human = (f"{folder}/ is up to date" if not differences else
+                 f"{folder}/ is stale; run: postclone build {config}\n" + "\n".join(differences))
+        _emit({"folder": str(folder), "up_to_date": not differences, "differences": differences}, as_json, human)
+        if differences:
+            raise CheckFailed("")
+        return
+    folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+    if not force and unchanged(folder, inputs):
+        seconds = time.perf_counter() - start
+        _emit({"folder": str(folder), "unchanged": True, "seconds": round(seconds, 3)}, as_json,
+              f"up to date: {folder}/ already holds this build ({seconds:.2f}s; --force rebuilds)")
+        return
+    result = assemble(cfg, previous=prev, cache=Cache.default(), inputs=inputs)
+    folder = write(result, out)
+    seconds = time.perf_counter() - start
+    files = sorted([*result.files, "manifest.json"])
+    deleted = result.manifest.get("deleted", [])
+    st = result.stats
+    assert st is not None  # assemble always validates
+    lines = [f"built {folder}/ ({len(files)} files, {len(result.manifest['records'])} records"
+             + (f", {len(deleted)} deletions" if deleted else "") + f", {seconds:.2f}s)",
+             f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
+             f"an earlier check, {st.derived} proven from a parsed template)"]
+    lines += [f"  {name}" for name in files]
+    lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
+                 "Retrieved Update Sets > Import Update Set from XML")
+    _emit(
+        {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
+         "unchanged": False, "seconds": round(seconds, 3),
+         "checked": {"parsed": st.parsed, "cached": st.cached, "derived": st.derived}},
+        as_json,
+        "\n".join(lines),
+    )
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--extract", type=click.Path(file_okay=False, path_type=Path),
+              help="Write every script field to a .js file and every record as pretty XML into this folder.")
+@JSON_OPT
+def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
+    """Show any update set XML: header, then one line per record."""
+    from generator import updateset
+
+    us = updateset.read(file)
+    if extract is not None:
+        written = updateset.extract(us, extract)
+    if as_json:
+        data = updateset.inspect_json(us)
+        if extract is not None:
+            data["extracted"] = [str(p) for p in written]
+        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(updateset.inspect_text(us))
+        if extract is not None:
+            click.echo(f"extracted {len(written)} files into {extract}/")
+
+
+@cli.command("diff")
+@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
+@JSON_OPT
+def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
+    """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ."""
+    from generator import updateset
+
+    a, b = updateset.read(old), updateset.read(new)
+    changes = updateset.diff(a, b)
+    if as_json:
+        click.echo(json.dumps(updateset.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(updateset.diff_text(a, b, changes))
+    if changes:
+        raise CheckFailed("")
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="apply",
+              show_default=True, help="Which of the three post-clone scripts.")
+@click.option("--job", "job_key", metavar="KEY", help="Print the guarded script of this job instead.")
+def render(config: Path, mode: str, job_key: str | None) -> None:
+    """Print a generated script to stdout, for review (checked first)."""
+    from generator import config as cfgmod
+    from generator.render import render as render_all
+    from generator.validate import validate as check
+
+    cfg = cfgmod.load(config)
+    scripts = render_all(cfg)
+    check(scripts)
+    if job_key is not None:
+        wanted = f"jobs/{job_key}.js"
+        keys = [j.key for j in cfg.jobs]
+        if job_key not in keys:
+            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
+    else:
+        wanted = f"postclone-{mode}.js"
+    text = next(s.text for s in scripts if s.filename == wanted)
+    click.echo(text, nl=False)
+
+
+@cli.command()
+@CONFIG_ARG
+@click.option("--instance", required=True, help="instance_name of the simulated instance (may be empty).")
+@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
+              help="Folder (or file) of list exports: <unload> XML or {\"table\": [records]} JSON.")
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="cleanup", show_default=True,
+              help="Which post-clone script to run.")
+@click.option("--job", "job_key", metavar="KEY", help="Run this guarded job's script instead.")
+@click.option("--user", default="admin", show_default=True, help="user_name of the user running the script.")
+@click.option("--engine", type=click.Choice(["v8", "rhino"]), default="v8", show_default=True,
+              help="v8 (embedded, mini-racer) or rhino (the `rhino` command).")
+@JSON_OPT
+def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: str | None, user: str,
+             engine: str, as_json: bool) -> None:
+    """Run a generated script against instance exports and report every change."""
+    from generator import config as cfgmod
+    from generator.render import render as render_all
+    from generator.simulate import load_data
+    from generator.simulate import simulate as run
+    from generator.validate import validate as check
+
+    cfg = cfgmod.load(config)
+    scripts = render_all(cfg)
+    check(scripts)
+    if job_key is not None:
+        keys = [j.key for j in cfg.jobs]
+        if job_key not in keys:
+            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
+        wanted = f"jobs/{job_key}.js"
+    else:
+        wanted = f"postclone-{mode}.js"
+    script = next(s.text for s in scripts if s.filename == wanted)
+    data = load_data(data_path)
+    start = time.perf_counter()
+    report = run(script, data, instance, script_name=wanted, user=user, engine=engine)
+    seconds = time.perf_counter() - start
+    if as_json:
+        out = report.to_json()
+        out["seconds"] = round(seconds, 3)
+        click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
+    else:
+        click.echo(report.to_text() + f" ({seconds:.2f}s)")
+    if not report.ok:
+        raise CheckFailed("")
+
+
+@cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000))
+@click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
+def snapshot(out: Path, users: int, jobs: int) -> None:
+    """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
+    from generator.snapshot import large, write_exports
+
+    data = large(users=users, jobs=jobs)
+    try:
+        write_exports(data, out)
+    except OSError as err:
+        raise InputError(f"{out}: cannot write: {err.strerror}") from None
+    click.echo(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
+
+
+@cli.command("audit-jobs")
+@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
+              help="Scheduled jobs export(s): the list XML of sysauto_script (or a folder of exports).")
+@JSON_OPT
+def audit_jobs(data_path: Path, as_json: bool) -> None:
+    """List active scripted jobs with no instance check (they run again on every clone). Exit 1 if any."""
+    from generator.audit import audit_jobs as run_audit
+    from generator.audit import to_json, to_text
+    from generator.simulate import load_data
+
+    findings, examined = run_audit(load_data(data_path))
+    if as_json:
+        click.echo(json.dumps(to_json(findings, examined), indent=2, sort_keys=True))
+    else:
+        click.echo(to_text(findings, examined))
+    if findings:
+        raise CheckFailed("")
