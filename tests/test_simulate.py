@@ -19,6 +19,11 @@ def test_xml_list_exports_load_with_reference_values_as_sys_ids(tmp_path):
     assert load_data(tmp_path) == {"sys_user_has_role": [{"role": "r1", "sys_id": "h1", "user": "u1", "state": ""}]}
 
 
+def test_whitespace_values_survive_loading(tmp_path):
+    (tmp_path / "t.xml").write_text('<unload>\n<t>\n<sys_id>1</sys_id>\n<a>   </a>\n<b> x </b>\n<c/>\n</t>\n</unload>\n')
+    assert load_data(tmp_path) == {"t": [{"sys_id": "1", "a": "   ", "b": " x ", "c": ""}]}
+
+
 def test_json_form_loads_with_values_as_strings(tmp_path):
     (tmp_path / "x.json").write_text(json.dumps({"sys_user": [{"sys_id": "u1", "active": True, "n": 3, "x": None}]}))
     assert load_data(tmp_path / "x.json") == {"sys_user": [{"sys_id": "u1", "active": "true", "n": "3", "x": ""}]}
