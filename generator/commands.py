@@ -88,23 +88,30 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
 
     from generator import config as cfgmod
     from generator.validate import Cache
-    from generator.write import MANIFEST_FILE, assemble, compare, inputs_digest, read_manifest, unchanged, write
+    from generator.write import (
+        MANIFEST_FILE,
+        assemble,
+        carried_deletions,
+        compare,
+        inputs_digest,
+        read_manifest,
+        unchanged,
+        write,
+    )
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
-    prev = read_manifest(previous) if previous else None
+    folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+    prev = read_manifest(previous) if previous else carried_deletions(folder)
     epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
     inputs = inputs_digest(cfg, prev, epoch_env)
     if check:
-        folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
         if not (folder / MANIFEST_FILE).is_file():
             _emit({"folder": str(folder), "up_to_date": False, "differences": ["missing: the whole build"]},
                   as_json, f"{folder}/: no build here; run: postclone build {config}")
             raise CheckFailed("")
         existing = read_manifest(folder)
         epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
-        if prev is None and existing.get("deleted"):
-            prev = {"records": [], "deleted": existing["deleted"]}
         # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
         candidates = {inputs, inputs_digest(cfg, prev, str(existing.get("source_date_epoch")))}
         found = str(existing.get("inputs_digest", ""))
@@ -117,7 +124,6 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         if differences:
             raise CheckFailed("")
         return
-    folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
     if not force and unchanged(folder, inputs):
         seconds = time.perf_counter() - start
         _emit({"folder": str(folder), "unchanged": True, "seconds": round(seconds, 3)}, as_json,

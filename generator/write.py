@@ -112,6 +112,19 @@ def unchanged(folder: Path, inputs: str) -> bool:
         return False
 
 
+def carried_deletions(folder: Path) -> dict | None:
+    """The DELETE updates an earlier build of this same release carried (from its --previous), so a
+    rebuild without --previous keeps them. None when there are none."""
+    try:
+        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        deleted = manifest.get("deleted")
+    except (OSError, ValueError, AttributeError):
+        return None
+    if isinstance(deleted, list) and deleted and all(isinstance(d, dict) for d in deleted):
+        return {"records": [], "deleted": deleted}
+    return None
+
+
 def read_manifest(path: Path) -> dict:
     """A build folder's manifest.json (path may be the folder or the file)."""
     file = path / MANIFEST_FILE if path.is_dir() else path

@@ -212,6 +212,15 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
     assert [(r.table, r.sys_id, r.fields["sys_update_name"]) for r in deleted] == [
         ("sysauto_script", ids1[("sysauto_script", "ping-hr-endpoint")],
          f"sysauto_script_{ids1[('sysauto_script', 'ping-hr-endpoint')]}")]
+    # a rebuild of the same release without --previous keeps its deletions
+    src2 = tmp_path / "src-1.5.0"
+    r = run_cli("build", src2 / "postclone.toml", "--out", tmp_path / "out", "--force",
+                env={"SOURCE_DATE_EPOCH": str(EPOCH + 86400)})
+    assert r.returncode == 0 and ", 1 deletions," in r.stdout
+    assert json.loads((v2 / "manifest.json").read_text())["deleted"] == m2["deleted"]
+    r = run_cli("build", src2 / "postclone.toml", "--out", tmp_path / "out", "--check",
+                env={"SOURCE_DATE_EPOCH": str(EPOCH + 86400)})
+    assert r.returncode == 0, r.stdout
     # the next release, built from this one, still carries the deletion
     v3 = release(tmp_path, "1.6.0", EPOCH + 2 * 86400, drop_ping_job, previous=v2)
     assert json.loads((v3 / "manifest.json").read_text())["deleted"] == m2["deleted"]
