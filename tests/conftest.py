@@ -12,6 +12,14 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 EPOCH = 1790000000  # SOURCE_DATE_EPOCH for every golden build
 
 
+def pytest_configure(config):
+    """Keep the tests' validation cache out of the user's ~/.cache: one fresh folder per session."""
+    import tempfile
+
+    if "POSTCLONE_CACHE_DIR" not in os.environ:
+        os.environ["POSTCLONE_CACHE_DIR"] = tempfile.mkdtemp(prefix="postclone-test-cache-")
+
+
 def pytest_addoption(parser):
     parser.addoption("--update-golden", action="store_true",
                      help="Rewrite the golden files under tests/golden from the current output.")
