@@ -29,3 +29,24 @@ def test_the_quick_start_is_two_commands_and_ci_runs_them():
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for command in commands:
         assert command in ci
+
+
+def test_the_json_schema_names_every_config_key():
+    import json
+
+    schema = json.loads((ROOT / "docs" / "postclone.schema.json").read_text(encoding="utf-8"))
+    names = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            names.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(schema)
+    source = (ROOT / "generator" / "config.py").read_text(encoding="utf-8")
+    keys = set(re.findall(r'\.(?:get|text|boolean|strings|table)\(\s*"([a-z_]+)"', source))
+    assert keys <= names, sorted(keys - names)
