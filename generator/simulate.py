@@ -125,17 +125,20 @@ def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None
 def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
     from py_mini_racer import MiniRacer
 
-    ctx = MiniRacer()
-    ctx.eval(GLIDE_JS.read_text(encoding="utf-8"))
-    # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
-    ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
-    error = None
-    try:
-        ctx.eval(script, timeout_sec=timeout_sec)
-    except Exception as err:  # noqa: BLE001 - any JS failure is the script's failure
-        error = _js_error(str(err))
-    result = json.loads(str(ctx.eval("__pc.result()")))
-    state = json.loads(str(ctx.eval("__pc.dump()"))) if keep_state else None
+    # The context is closed deterministically (mini-racer's advice): left to garbage collection at
+    # interpreter exit, its V8 threads can be torn down in the wrong order and the process may hang.
+    with MiniRacer() as ctx:
+        ctx.eval(GLIDE_JS.read_text(encoding="utf-8"))
+        # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
+        ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
+        error = None
+        try:
+            ctx.eval(script, timeout_sec=timeout_sec)
+        except Exception as err:  # noqa: BLE001 - any JS failure is the script's failure
+            error = _js_error(str(err))
+            del err
+        result = json.loads(str(ctx.eval("__pc.result()")))
+        state = json.loads(str(ctx.eval("__pc.dump()"))) if keep_state else None
     return RawRun(result, error, state)
 
 
