@@ -34,10 +34,10 @@ def _unchanged_build(args: list[str]) -> bool:
         from pathlib import Path
 
         from generator import config
-        from generator.write import carried_deletions, inputs_digest, unchanged
+        from generator.write import carried_deletions, folder_name, inputs_digest, unchanged
 
         cfg = config.load(Path(rest[0]))
-        folder = Path(out) / f"{cfg.update_set.id}-{cfg.update_set.version}"
+        folder = Path(out) / folder_name(cfg)
         if not unchanged(folder, inputs_digest(cfg, carried_deletions(folder), None)):
             return False
     except Exception:  # noqa: BLE001 - the full command will report it properly

@@ -93,6 +93,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         assemble,
         carried_deletions,
         compare,
+        folder_name,
         inputs_digest,
         read_manifest,
         unchanged,
@@ -101,7 +102,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
-    folder = out / f"{cfg.update_set.id}-{cfg.update_set.version}"
+    folder = out / folder_name(cfg)
     prev = read_manifest(previous) if previous else carried_deletions(folder)
     epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
     inputs = inputs_digest(cfg, prev, epoch_env)

@@ -125,23 +125,15 @@ def records(cfg: Config, scripts: list[Script], epoch: int) -> list[Record]:
     return out
 
 
-def deletions(cfg: Config, recs: list[Record], previous: dict | None, epoch: int) -> list[Record]:
-    """DELETE updates for records the previous release shipped (or deleted) and this one does not."""
-    if not previous:
-        return []
-    current = {(r.table, r.sys_id) for r in recs}
+def deletions(cfg: Config, planned: list[dict], epoch: int) -> list[Record]:
+    """DELETE updates for the records write.planned_deletions chose (table, key, sys_id, name)."""
     stamp = glide_time(epoch)
     out: list[Record] = []
-    seen: set[tuple[str, str]] = set()
-    for old in [*previous.get("records", []), *previous.get("deleted", [])]:
-        key = (old["table"], old["sys_id"])
-        if key in current or key in seen:
-            continue
-        seen.add(key)
+    for old in planned:
         f = _sys_fields(cfg, old["table"], old["sys_id"], old["name"], stamp)
         f["name"] = (old["name"], {})
         out.append(Record(old["table"], old["key"], old["sys_id"], old["name"], f, action="DELETE"))
-    return sorted(out, key=lambda r: (r.table, r.sys_id))
+    return out
 
 
 def _run_time(job: Job) -> str:

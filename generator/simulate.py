@@ -86,9 +86,9 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
                                  remove_blank_text=True, collect_ids=False)
         root = etree.parse(str(path), parser).getroot()
     except etree.XMLSyntaxError as err:
-        line, column = err.position if err.position else (0, 0)
-        msg = re.sub(r", line \d+, column \d+$", "", err.msg)
-        raise InputError(f"{path}:{line}:{column}: not well-formed XML: {msg}") from None
+        from generator.updateset import syntax_error
+
+        raise syntax_error(str(path), err) from None
     except OSError as err:
         raise InputError(f"{path}: cannot read: {err}") from None
     if root.tag != "unload":

@@ -11,6 +11,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from generator.errors import InputError
 
@@ -48,15 +49,20 @@ def _parser():
     return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
 
 
-def _parse(data: bytes, label: str, line_offset: int = 0):
+def syntax_error(label: str, err: Any) -> InputError:
+    """An lxml XMLSyntaxError as one line: label:line:column: message."""
+    line, column = err.position if err.position else (0, 0)
+    msg = re.sub(r", line \d+, column \d+$", "", err.msg)
+    return InputError(f"{label}:{line}:{column}: not well-formed XML: {msg}")
+
+
+def _parse(data: bytes, label: str):
     from lxml import etree
 
     try:
         return etree.fromstring(data, _parser())
     except etree.XMLSyntaxError as err:
-        line, column = err.position if err.position else (0, 0)
-        msg = re.sub(r", line \d+, column \d+$", "", err.msg)
-        raise InputError(f"{label}:{line + line_offset}:{column}: not well-formed XML: {msg}") from None
+        raise syntax_error(label, err) from None
 
 
 def read(path: Path) -> UpdateSet:
@@ -108,7 +114,7 @@ def _row(el, path: Path) -> Row:
     table = get("name").rsplit("_", 1)[0] if "_" in get("name") else ""
     sys_id = ""
     if payload.strip():
-        inner = _parse(payload.encode("utf-8"), f"{path} (payload of {get('name')})", 0)
+        inner = _parse(payload.encode("utf-8"), f"{path} (payload of {get('name')})")
         record = next((c for c in inner if isinstance(c.tag, str)), None)
         if record is not None:
             table = inner.get("table") or record.tag

@@ -285,16 +285,23 @@ def _postclone_structure_ok(s: Any) -> bool:
 
     code_a, code_b = postclone_skeleton()
     text = s.text
-    end = text.find("*/\n")
-    if not text.startswith("/*") or end < 0 or "*/" in text[2:end]:
+    rest = _after_block_comment(text)
+    if rest is None:
         return False
-    rest = text[end + 3:]
     for mode in MODES:
         tail = code_b + json.dumps(mode) + ");\n"
         if rest.startswith(code_a) and rest.endswith(tail) and len(rest) > len(code_a) + len(tail):
             literal = rest[len(code_a): len(rest) - len(tail)]
             return literal.startswith("{") and _json_expression(literal)
     return False
+
+
+def _after_block_comment(text: str) -> str | None:
+    """The text after a leading block comment that closes at its first "*/" (followed by a newline)."""
+    end = text.find("*/\n")
+    if not text.startswith("/*") or end < 0 or "*/" in text[2:end]:
+        return None
+    return text[end + 3:]
 
 
 def _json_expression(literal: str) -> bool:
@@ -326,10 +333,9 @@ def _job_structure_ok(s: Any, checked_users: dict[Path, str]) -> bool:
     if s.field != "script" or s.user_file not in checked_users:
         return False
     body = checked_users[s.user_file].rstrip("\n")
-    end = text.find("*/\n")
-    if not text.startswith("/*") or end < 0 or "*/" in text[2:end]:
+    rest = _after_block_comment(text)
+    if rest is None:
         return False
-    rest = text[end + 3:]
     if not rest.startswith(code_a + body + code_b) or not rest.endswith(tail):
         return False
     literal = rest[len(code_a) + len(body) + len(code_b): len(rest) - len(tail)]

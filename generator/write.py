@@ -46,7 +46,7 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
     scripts = render(cfg)
     stats = validate(scripts, cache)
     recs = records(cfg, scripts, epoch)
-    removed = deletions(cfg, recs, previous, epoch)
+    removed = deletions(cfg, planned_deletions(cfg, previous), epoch)
     files: dict[str, str] = {s.filename: s.text for s in scripts}
     files[UPDATE_SET_FILE] = update_set_xml(cfg, recs + removed, epoch)
     us = cfg.update_set
@@ -66,7 +66,12 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
     }
     if removed:
         manifest["deleted"] = [{"table": r.table, "key": r.key, "sys_id": r.sys_id, "name": r.name} for r in removed]
-    return Build(f"{us.id}-{us.version}", files, manifest, stats)
+    return Build(folder_name(cfg), files, manifest, stats)
+
+
+def folder_name(cfg: Config) -> str:
+    """The build folder's name: <id>-<version>."""
+    return f"{cfg.update_set.id}-{cfg.update_set.version}"
 
 
 def inputs_digest(cfg: Config, previous: dict | None, epoch_env: str | None) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from generator import config
-from generator.render import script_data
+from generator.render import js_literal, script_data
 from generator.write import assemble
 
 HOSTILE = [
@@ -193,8 +193,7 @@ def check_roundtrip(folder: Path, v: dict) -> None:
     collect(job_tree.body)
     assert v["job_name"] in literals
     comments = " ".join(c.value for c in job_tree.comments)
-    assert json.dumps(v["job_description"], ensure_ascii=False).replace("</", "<\\/").replace("*/", "*\\/") \
-        .replace("]]>", "]]\\u003e").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029") in comments
+    assert js_literal(v["job_description"]) in comments
     cond_tree = esprima.parseScript(build.files["jobs/job.condition.js"])
     assert len(cond_tree.body) == 1
 

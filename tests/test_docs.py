@@ -9,14 +9,19 @@ from tests.conftest import ROOT
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
+def config_keys() -> set[str]:
+    """Every key config.py reads."""
+    source = (ROOT / "generator" / "config.py").read_text(encoding="utf-8")
+    return set(re.findall(r'\.(?:get|text|boolean|strings|table)\(\s*"([a-z_]+)"', source))
+
+
 def test_every_command_is_in_the_readme():
     for name in commands.cli.commands:
         assert f"`postclone {name}" in README, name
 
 
 def test_every_config_key_is_in_the_readme():
-    source = (ROOT / "generator" / "config.py").read_text(encoding="utf-8")
-    keys = set(re.findall(r'\.(?:get|text|boolean|strings|table)\(\s*"([a-z_]+)"', source))
+    keys = config_keys()
     assert len(keys) > 30
     for key in sorted(keys):
         assert any(form in README for form in (f"`{key}`", f".{key}`", f"`{key}.", f"[{key}", f"`[[{key}")), key
@@ -47,6 +52,5 @@ def test_the_json_schema_names_every_config_key():
                 walk(value)
 
     walk(schema)
-    source = (ROOT / "generator" / "config.py").read_text(encoding="utf-8")
-    keys = set(re.findall(r'\.(?:get|text|boolean|strings|table)\(\s*"([a-z_]+)"', source))
+    keys = config_keys()
     assert keys <= names, sorted(keys - names)
