@@ -55,7 +55,6 @@ var __pc = (function () {
         pc.unsupported.push(name);
         throw new Error('unsupported Glide API: ' + name);
     }
-    pc.unsupportedApi = unsupported;
 
     function op(kind, table, detail) {
         seq++;
@@ -1051,6 +1050,7 @@ var __pc = (function () {
         unsupported('GlideSysAttachment.getContent');
     };
 
+    pc.notEmulated = notEmulated;
     pc.api = {
         GlideRecord: GlideRecord,
         GlideAggregate: GlideAggregate,
@@ -1067,26 +1067,12 @@ var GlideDateTime = __pc.api.GlideDateTime;
 var GlideSysAttachment = __pc.api.GlideSysAttachment;
 var gs = __pc.api.gs;
 // Server APIs a script might reach for that the emulation does not model.
-var GlideRecordSecure = function () {
-    __pc.unsupportedApi('GlideRecordSecure');
-};
-var GlideQuery = function () {
-    __pc.unsupportedApi('GlideQuery');
-};
-var GlideElement = function () {
-    __pc.unsupportedApi('GlideElement constructor');
-};
-var GlideDate = function () {
-    __pc.unsupportedApi('GlideDate');
-};
-var GlideSchedule = function () {
-    __pc.unsupportedApi('GlideSchedule');
-};
-var GlideHTTPRequest = function () {
-    __pc.unsupportedApi('GlideHTTPRequest');
-};
+var GlideRecordSecure = __pc.notEmulated('GlideRecordSecure');
+var GlideQuery = __pc.notEmulated('GlideQuery');
+var GlideElement = __pc.notEmulated('GlideElement constructor');
+var GlideDate = __pc.notEmulated('GlideDate');
+var GlideSchedule = __pc.notEmulated('GlideSchedule');
+var GlideHTTPRequest = __pc.notEmulated('GlideHTTPRequest');
 var sn_ws = {
-    RESTMessageV2: function () {
-        __pc.unsupportedApi('sn_ws.RESTMessageV2');
-    }
+    RESTMessageV2: __pc.notEmulated('sn_ws.RESTMessageV2')
 };

@@ -1,6 +1,7 @@
 """Work per build and per simulated step, asserted as counts (not timings), so a regression shows in CI."""
 
 import dataclasses
+import re
 
 import pytest
 
@@ -55,12 +56,19 @@ def test_a_corrupt_cache_costs_time_not_correctness(tmp_path):
     assert assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats.parsed == 3 + JOBS
 
 
-def test_a_variant_that_differs_beyond_the_mode_is_parsed():
+def assert_tampering_is_caught(target: str, old: str, new: str, position: str, error: str) -> None:
+    """Change one generated script the way a bug could; validation must parse it in full and fail."""
     scripts = render(CFG)
-    tampered = [dataclasses.replace(s, text=s.text.replace("var PREVIEW = MODE === 'preview';", "var PREVIEW = ;"))
-                if s.filename == "postclone-preview.js" else s for s in scripts]
-    with pytest.raises(ScriptError, match=r"postclone-preview.js:\d+:\d+: Unexpected token ;"):
+    assert old in next(s.text for s in scripts if s.filename == target)
+    tampered = [dataclasses.replace(s, text=s.text.replace(old, new, 1)) if s.filename == target else s
+                for s in scripts]
+    with pytest.raises(ScriptError, match=rf"{re.escape(target)}:{position}: {error}"):
         validate(tampered)
+
+
+def test_a_variant_that_differs_beyond_the_mode_is_parsed():
+    assert_tampering_is_caught("postclone-preview.js", "var PREVIEW = MODE === 'preview';", "var PREVIEW = ;",
+                               r"\d+:\d+", "Unexpected token ;")
 
 
 @pytest.mark.parametrize("old,new,error", [
@@ -69,13 +77,7 @@ def test_a_variant_that_differs_beyond_the_mode_is_parsed():
     ("    (function () {\n// ---- begin", "    (function () {{\n// ---- begin", "Unexpected token \\)"),
 ])
 def test_a_job_script_that_does_not_match_the_skeleton_is_parsed_in_full(old, new, error):
-    scripts = render(CFG)
-    target = "jobs/nightly-hr-sync.js"
-    assert old in next(s.text for s in scripts if s.filename == target)
-    tampered = [dataclasses.replace(s, text=s.text.replace(old, new, 1)) if s.filename == target else s
-                for s in scripts]
-    with pytest.raises(ScriptError, match=rf"jobs/nightly-hr-sync.js:\d+:\d+: {error}"):
-        validate(tampered)
+    assert_tampering_is_caught("jobs/nightly-hr-sync.js", old, new, r"\d+:\d+", error)
 
 
 @pytest.mark.parametrize("old,new,error", [
@@ -84,22 +86,12 @@ def test_a_job_script_that_does_not_match_the_skeleton_is_parsed_in_full(old, ne
     (" * Do not edit here", " */ x( /*\n * Do not edit here", "Unexpected token"),  # comment closes early
 ])
 def test_a_post_clone_script_that_does_not_match_the_skeleton_is_parsed_in_full(old, new, error):
-    scripts = render(CFG)
-    target = "postclone-apply.js"
-    assert old in next(s.text for s in scripts if s.filename == target)
-    tampered = [dataclasses.replace(s, text=s.text.replace(old, new, 1)) if s.filename == target else s
-                for s in scripts]
-    with pytest.raises(ScriptError, match=rf"postclone-apply.js:\d+:\d+: {error}"):
-        validate(tampered)
+    assert_tampering_is_caught("postclone-apply.js", old, new, r"\d+:\d+", error)
 
 
 def test_a_condition_that_does_not_match_the_skeleton_is_parsed_in_full():
-    scripts = render(CFG)
-    target = "jobs/nightly-hr-sync.condition.js"
-    tampered = [dataclasses.replace(s, text=s.text.replace('["acme"]', '["acme"] +')) if s.filename == target
-                else s for s in scripts]
-    with pytest.raises(ScriptError, match=r"jobs/nightly-hr-sync.condition.js:2:\d+: Unexpected token"):
-        validate(tampered)
+    assert_tampering_is_caught("jobs/nightly-hr-sync.condition.js", '["acme"]', '["acme"] +', r"2:\d+",
+                               "Unexpected token")
 
 
 def test_unchanged_rebuild_skips_and_any_change_rebuilds(tmp_path):
