@@ -160,7 +160,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
 @JSON_OPT
 def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
     """Show any update set XML: header, then one line per record."""
-    from generator import updateset
+    from generator.review import updateset
 
     us = updateset.read(file)
     if extract is not None:
@@ -182,14 +182,14 @@ def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
 @JSON_OPT
 def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
     """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ."""
-    from generator import updateset
+    from generator.review import diff, updateset
 
     a, b = updateset.read(old), updateset.read(new)
-    changes = updateset.diff(a, b)
+    changes = diff.diff(a, b)
     if as_json:
-        click.echo(json.dumps(updateset.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
+        click.echo(json.dumps(diff.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(updateset.diff_text(a, b, changes))
+        click.echo(diff.diff_text(a, b, changes))
     if changes:
         raise CheckFailed("")
 
@@ -236,8 +236,8 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
     """Run a generated script against instance exports and report every change."""
     from generator import config as cfgmod
     from generator.render import render as render_all
-    from generator.simulate import load_data
-    from generator.simulate import simulate as run
+    from generator.simulator.exports import load_data
+    from generator.simulator.run import simulate as run
     from generator.validate import validate as check
 
     cfg = cfgmod.load(config)
@@ -271,7 +271,8 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
 @click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
 def snapshot(out: Path, users: int, jobs: int) -> None:
     """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
-    from generator.snapshot import large, write_exports
+    from generator.simulator.exports import write_exports
+    from generator.simulator.synthetic import large
 
     data = large(users=users, jobs=jobs)
     try:
@@ -287,9 +288,9 @@ def snapshot(out: Path, users: int, jobs: int) -> None:
 @JSON_OPT
 def audit_jobs(data_path: Path, as_json: bool) -> None:
     """List active scripted jobs with no instance check (they run again on every clone). Exit 1 if any."""
-    from generator.audit import audit_jobs as run_audit
-    from generator.audit import to_json, to_text
-    from generator.simulate import load_data
+    from generator.review.audit import audit_jobs as run_audit
+    from generator.review.audit import to_json, to_text
+    from generator.simulator.exports import load_data
 
     findings, examined = run_audit(load_data(data_path))
     if as_json:

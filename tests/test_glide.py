@@ -2,7 +2,7 @@
 
 import pytest
 
-from generator.simulate import simulate
+from generator.simulator.run import simulate
 
 DATA = {
     "sys_user_role": [{"sys_id": "r1", "name": "admin"}, {"sys_id": "r2", "name": "itil"}],

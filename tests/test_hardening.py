@@ -11,7 +11,8 @@ from hypothesis import HealthCheck, given, settings
 from generator import cli, config
 from generator.errors import ConfigError, InputError
 from generator.render import render_postclone
-from generator.simulate import load_data, simulate
+from generator.simulator.exports import load_data
+from generator.simulator.run import simulate
 from generator.write import assemble, write
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, write_config
 from tests.hostile import (

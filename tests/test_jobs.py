@@ -6,9 +6,10 @@ import pytest
 from lxml import etree
 
 from generator import config
-from generator.audit import audit_jobs
 from generator.render import job_id
-from generator.simulate import load_data, simulate
+from generator.review.audit import audit_jobs
+from generator.simulator.exports import load_data
+from generator.simulator.run import simulate
 from generator.write import assemble
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 

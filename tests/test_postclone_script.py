@@ -10,7 +10,8 @@ from hypothesis import strategies as st
 
 from generator import config
 from generator.render import record_ids, render, render_postclone
-from generator.simulate import load_data, simulate
+from generator.simulator.exports import load_data
+from generator.simulator.run import simulate
 from tests.conftest import EXAMPLE, GOLDEN, ROOT, write_config
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"
@@ -249,7 +250,7 @@ def test_no_global_variables_leak():
 
 def test_every_step_uses_a_bounded_number_of_operations():
     """Database operations per step do not grow with users or jobs (the users step: at most 40)."""
-    from generator.snapshot import large
+    from generator.simulator.synthetic import large
 
     per_size = []
     for users, jobs in ((500, 40), (3000, 400)):

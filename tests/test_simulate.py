@@ -5,7 +5,7 @@ import json
 import pytest
 
 from generator.errors import InputError
-from generator.simulate import load_data
+from generator.simulator.exports import load_data
 from tests.conftest import EXAMPLE, ROOT, run_cli
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"

@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from generator import config, updateset
+from generator import config
 from generator.errors import InputError
+from generator.review import updateset
 from generator.write import assemble, write
 from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli
 

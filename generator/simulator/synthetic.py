@@ -1,40 +1,16 @@
-"""Instance snapshots for the simulator: writing list exports, and generating large ones.
+"""Synthetic instances for the simulator and the benchmarks, of any size.
 
-`write_exports` writes one `<unload>` XML file per table, the format of a ServiceNow list's
-"Export > XML". `large` builds a synthetic instance of any size (used by the benchmark: 100,000
-users, 5,000 jobs) with the same shape as the ACME fixture.
+`large` builds an instance with the same shape as the ACME fixture (used by the benchmark: 100,000
+users, 5,000 jobs); `postclone snapshot` writes it as list exports.
 """
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
-
-from generator.package import XML_DECLARATION
 
 
 def sid(*parts: object) -> str:
     return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - an id, not security
-
-
-def write_exports(data: dict[str, list[dict[str, str]]], folder: Path,
-                  unload_date: str = "2026-01-01 00:00:00") -> None:
-    from lxml import etree
-
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in sorted(data):
-        root = etree.Element("unload", unload_date=unload_date)
-        root.text = "\n"
-        for rec in data[table]:
-            el = etree.SubElement(root, table, action="INSERT_OR_UPDATE")
-            el.text = "\n"
-            el.tail = "\n"
-            for name in sorted(rec):
-                child = etree.SubElement(el, name)
-                child.text = rec[name] or None
-                child.tail = "\n"
-        text = XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
-        (folder / f"{table}.xml").write_text(text, encoding="utf-8")
 
 
 def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[str, list[dict[str, str]]]:

@@ -1,4 +1,4 @@
-"""Reading any update set XML (ours or anyone's): `postclone inspect` and `postclone diff`.
+"""Reading any update set XML (ours or anyone's), for `postclone inspect` and `postclone diff`.
 
 Parsing is defensive: lxml with entity expansion and network access off, files over MAX_BYTES are
 refused, and malformed XML is reported as file:line:column.
@@ -6,20 +6,16 @@ refused, and malformed XML is reported as file:line:column.
 
 from __future__ import annotations
 
-import difflib
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from generator.errors import InputError
+from generator.xmlread import parse_bytes as _parse
+from generator.xmlread import parser as _parser
 
 MAX_BYTES = 64 * 1024 * 1024
 SCRIPT_FIELDS = ("script", "condition", "action_script", "script_plain", "client_script", "template")
-# Fields that change on every build or import without changing what a record does.
-VOLATILE = {"sys_created_on", "sys_updated_on", "sys_mod_count", "sys_recorded_at", "sys_created_by",
-            "sys_updated_by", "payload_hash", "update_guid", "update_guid_history"}
 
 
 @dataclass
@@ -41,28 +37,6 @@ class UpdateSet:
     unload_date: str
     header: dict[str, str]
     rows: list[Row]
-
-
-def _parser():
-    from lxml import etree
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
-
-
-def syntax_error(label: str, err: Any) -> InputError:
-    """An lxml XMLSyntaxError as one line: label:line:column: message."""
-    line, column = err.position if err.position else (0, 0)
-    msg = re.sub(r", line \d+, column \d+$", "", err.msg)
-    return InputError(f"{label}:{line}:{column}: not well-formed XML: {msg}")
-
-
-def _parse(data: bytes, label: str):
-    from lxml import etree
-
-    try:
-        return etree.fromstring(data, _parser())
-    except etree.XMLSyntaxError as err:
-        raise syntax_error(label, err) from None
 
 
 def read(path: Path) -> UpdateSet:
@@ -193,76 +167,3 @@ def extract(us: UpdateSet, folder: Path) -> list[Path]:
 
 def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
-
-
-# --------------------------------------------------------------------------- diff
-
-
-@dataclass
-class Change:
-    kind: str  # added | removed | changed
-    table: str
-    name: str
-    sys_id: str
-    fields: dict[str, list[str]] = field(default_factory=dict)  # field -> unified diff lines
-
-
-def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
-    """Records added, removed and changed (ignoring build timestamps and other volatile fields)."""
-    a = {r.name: r for r in old.rows}
-    b = {r.name: r for r in new.rows}
-    out: list[Change] = []
-    for key in sorted(set(a) | set(b)):
-        ra, rb = a.get(key), b.get(key)
-        if ra is None:
-            assert rb is not None
-            out.append(Change("added" if rb.action != "DELETE" else "deleted", rb.table, rb.target_name, rb.sys_id))
-            continue
-        if rb is None:
-            out.append(Change("removed", ra.table, ra.target_name, ra.sys_id))
-            continue
-        if rb.action == "DELETE" and ra.action != "DELETE":
-            out.append(Change("deleted", rb.table, rb.target_name, rb.sys_id))
-            continue
-        fields: dict[str, list[str]] = {}
-        if ra.action != rb.action:
-            fields["(action)"] = [f"-{ra.action}", f"+{rb.action}"]
-        for name in sorted(set(ra.fields) | set(rb.fields)):
-            if name in VOLATILE:
-                continue
-            va, vb = ra.fields.get(name, ""), rb.fields.get(name, "")
-            if va != vb:
-                if "\n" in va or "\n" in vb or name in SCRIPT_FIELDS:
-                    fields[name] = list(difflib.unified_diff(
-                        va.splitlines(), vb.splitlines(), f"old/{key}.{name}", f"new/{key}.{name}", lineterm="", n=2))
-                else:
-                    fields[name] = [f"-{va}", f"+{vb}"]
-        if fields:
-            out.append(Change("changed", rb.table, rb.target_name, rb.sys_id, fields))
-    return out
-
-
-def diff_text(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> str:
-    if not changes:
-        return f"no differences between {old.path} and {new.path} (timestamps ignored)"
-    lines = [f"{old.path} -> {new.path}: {len(changes)} records differ"]
-    for c in changes:
-        lines.append(f"{c.kind} {c.table} {c.name!r} ({c.sys_id})")
-        for name, body in c.fields.items():
-            if body and body[0].startswith("--- "):
-                lines.append(f"  field {name}:")
-                lines += [f"    {line}" for line in body]
-            else:
-                lines.append(f"  field {name}: {json.dumps(body[0][1:], ensure_ascii=False)} -> "
-                             f"{json.dumps(body[1][1:], ensure_ascii=False)}")
-    return "\n".join(lines)
-
-
-def diff_json(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> dict:
-    return {
-        "old": str(old.path),
-        "new": str(new.path),
-        "equal": not changes,
-        "changes": [{"kind": c.kind, "table": c.table, "name": c.name, "sys_id": c.sys_id, "fields": c.fields}
-                    for c in changes],
-    }

@@ -1,0 +1,1 @@
+"""Readers of other people's files: any update set (inspect, diff) and scheduled job exports (audit-jobs)."""

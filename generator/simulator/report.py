@@ -1,0 +1,175 @@
+"""The simulator's report: what a script did to the emulated instance, step by step."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+SUMMARY_RE = re.compile(
+    r"^postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)$")
+WRITE_OPS = ("update", "updateMultiple", "insert", "delete", "deleteMultiple")
+
+
+@dataclass
+class RawRun:
+    """What an engine returns: the journal of the emulation, the script's error, the final tables."""
+
+    result: dict[str, Any]
+    error: str | None
+    state: dict[str, list[dict[str, str]]] | None = None
+
+
+@dataclass
+class Step:
+    name: str
+    summary: str = ""
+    changed: int = 0
+    kept: int = 0
+    failed: str = "none"
+    queries: int = 0
+    writes: int = 0
+    changes: list[dict] = field(default_factory=list)
+    logs: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    script: str
+    instance: str
+    engine: str
+    error: str | None
+    unsupported: list[str]
+    steps: list[Step]
+    ops: list[dict]
+    changes: list[dict]
+    logs: list[dict]
+    events: list[dict]
+    attachments: list[dict]
+    state: dict | None = None
+
+    @property
+    def queries(self) -> int:
+        return sum(1 for o in self.ops if o["op"] in ("query", "aggregate"))
+
+    @property
+    def write_ops(self) -> list[dict]:
+        return [o for o in self.ops if o["op"] in WRITE_OPS]
+
+    @property
+    def failed_steps(self) -> list[str]:
+        return [s.name for s in self.steps if s.failed != "none"]
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.unsupported and not self.failed_steps
+
+    def step(self, name: str) -> Step:
+        return next(s for s in self.steps if s.name == name)
+
+    def properties_set(self) -> dict[str, str]:
+        """sys_properties name -> new value, over every change the script made."""
+        out = {}
+        for c in self.changes:
+            if c["table"] == "sys_properties" and "value" in c["fields"]:
+                out[c["name"]] = c["fields"]["value"][1]
+        return out
+
+    def to_json(self) -> dict:
+        return {
+            "script": self.script,
+            "instance": self.instance,
+            "engine": self.engine,
+            "ok": self.ok,
+            "error": self.error,
+            "unsupported": self.unsupported,
+            "totals": {
+                "queries": self.queries,
+                "writes": len(self.write_ops),
+                "records_changed": len(self.changes),
+                "operations": len(self.ops),
+            },
+            "steps": [
+                {
+                    "name": s.name, "summary": s.summary, "changed": s.changed, "kept": s.kept,
+                    "failed": s.failed, "queries": s.queries, "writes": s.writes, "changes": s.changes,
+                    "log": [f"{line['level']}: {line['message']}" for line in s.logs],
+                }
+                for s in self.steps
+            ],
+            "events": self.events,
+            "attachments": [{k: v for k, v in a.items() if k != "content"} | {"lines": a["content"].count("\n")}
+                            for a in self.attachments],
+        }
+
+    def to_text(self) -> str:
+        out = [f"simulated {self.script} on {self.instance!r} ({self.engine})"]
+        for s in self.steps:
+            head = f"[{s.name}] {s.queries} queries, {s.writes} writes"
+            if s.summary:
+                head += f" | {s.summary}"
+            out.append(head)
+            by_table: dict[str, list[dict]] = {}
+            for c in s.changes:
+                by_table.setdefault(c["table"], []).append(c)
+            for table in sorted(by_table):
+                rows = by_table[table]
+                out.append(f"  {table}: {len(rows)} {'record' if len(rows) == 1 else 'records'}")
+                for c in rows[:20]:
+                    fields = ", ".join(f"{k}: {_q(v[0])} -> {_q(v[1])}" for k, v in sorted(c["fields"].items()))
+                    detail = f" ({fields})" if fields and c["op"] != "insert" else ""
+                    out.append(f"    {c['op']} {c['name']!r}{detail}")
+                if len(rows) > 20:
+                    out.append(f"    ... and {len(rows) - 20} more")
+            for line in s.logs:
+                if not SUMMARY_RE.match(line["message"]):
+                    out.append(f"  log {line['level']}: {line['message']}")
+        for e in self.events:
+            out.append(f"event {e['name']} ({e['table']} {e['sys_id']})")
+        out.append(f"totals: {self.queries} queries, {len(self.write_ops)} writes, {len(self.changes)} records changed")
+        if self.unsupported:
+            out.append("unsupported Glide API: " + ", ".join(sorted(set(self.unsupported))))
+        if self.error:
+            out.append(f"the script threw: {self.error}")
+        elif self.failed_steps:
+            out.append("failed steps: " + ", ".join(self.failed_steps))
+        return "\n".join(out)
+
+
+def _q(v: str | None) -> str:
+    if v is None:
+        return "(none)"
+    v = str(v)
+    return json.dumps(v if len(v) <= 60 else v[:57] + "...", ensure_ascii=False)
+
+
+def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> Report:
+    r = raw.result
+    events: list[tuple[int, str, dict]] = [(o["seq"], "op", o) for o in r["ops"]]
+    events += [(c["seq"], "change", c) for c in r["changes"]]
+    events += [(line["seq"], "log", line) for line in r["logs"]]
+    events.sort(key=lambda e: (e[0], e[1] != "op"))
+    steps: list[Step] = []
+    current = Step("guard")
+    for _, kind, item in events:
+        if kind == "op":
+            if item["op"] in ("query", "aggregate"):
+                current.queries += 1
+            elif item["op"] in WRITE_OPS:
+                current.writes += 1
+        elif kind == "change":
+            current.changes.append(item)
+        else:
+            current.logs.append(item)
+            m = SUMMARY_RE.match(item["message"])
+            if m:
+                current.name = m.group(2)
+                current.summary = item["message"]
+                current.changed, current.kept, current.failed = int(m.group(3)), int(m.group(4)), m.group(5)
+                steps.append(current)
+                current = Step("end")
+    if current.queries or current.writes or current.changes or current.logs or not steps:
+        steps.append(current)
+    return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
+                  r["changes"], r["logs"], r["events"], r["attachments"], raw.state)

@@ -1,0 +1,111 @@
+"""Run a generated script against a snapshot of an instance, and report every change it makes.
+
+The engine is V8 through mini-racer (PyPI). Measured on this project's machines: mini-racer imports
+in 0.14 s and starts a context in 0.16 s; a 10-million-iteration loop takes 0.14 s. dukpy starts in
+2 ms but runs the same loop in 0.94 s (about 7x slower), which matters for 100,000-user snapshots.
+The same Glide emulation (generator/glide.js, plain ES5) also runs on Mozilla Rhino, the engine
+family ServiceNow uses, through `--engine rhino` (Debian's `rhino` package); CI runs the scenarios
+on both.
+
+The script runs exactly as stored in the update set: same text, no rewriting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import tempfile
+from pathlib import Path
+
+from generator.errors import InputError
+from generator.simulator.report import RawRun, Report, build_report
+
+GLIDE_JS = Path(__file__).resolve().parent / "glide.js"
+DEFAULT_NOW = "2026-01-01 00:00:00"
+
+
+def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None, tables: list[str]) -> dict:
+    return {"instance": instance, "user": user, "now": now, "throwOn": throw_on or {}, "tables": tables}
+
+
+def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
+    from py_mini_racer import MiniRacer
+
+    # The context is closed deterministically (mini-racer's advice): left to garbage collection at
+    # interpreter exit, its V8 threads can be torn down in the wrong order and the process may hang.
+    with MiniRacer() as ctx:
+        ctx.eval(GLIDE_JS.read_text(encoding="utf-8"))
+        # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
+        ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
+        error = None
+        try:
+            ctx.eval(script, timeout_sec=timeout_sec)
+        except Exception as err:  # noqa: BLE001 - any JS failure is the script's failure
+            error = _js_error(str(err))
+            del err
+        result = json.loads(str(ctx.eval("__pc.result()")))
+        state = json.loads(str(ctx.eval("__pc.dump()"))) if keep_state else None
+    return RawRun(result, error, state)
+
+
+def _js_error(text: str) -> str:
+    for line in text.splitlines():
+        m = re.match(r"^(?:<anonymous>:\d+: )?((?:[A-Za-z]*Error|uncaught)\b.*)$", line)
+        if m:
+            return m.group(1)
+    return text.strip().splitlines()[0] if text.strip() else "script failed"
+
+
+RHINO_RUNNER = """
+load(%(glide)s);
+__pc.load(JSON.parse(readFile(%(data)s)), JSON.parse(readFile(%(options)s)));
+var __error = null;
+try {
+    load(%(script)s);
+} catch (e) {
+    __error = String(e && e.message ? (e.name || 'Error') + ': ' + e.message : e);
+}
+print('__PC_RESULT__' + JSON.stringify({result: JSON.parse(__pc.result()), error: __error%(state)s}));
+"""
+
+
+def rhino_available() -> str | None:
+    return shutil.which("rhino")
+
+
+def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
+    rhino = rhino_available()
+    if not rhino:
+        raise InputError("--engine rhino: the rhino command is not installed (Debian: apt-get install rhino)")
+    with tempfile.TemporaryDirectory(prefix="postclone-rhino-") as tmp:
+        t = Path(tmp)
+        (t / "script.js").write_text(script, encoding="utf-8")
+        (t / "data.json").write_text(json.dumps(data), encoding="utf-8")
+        (t / "options.json").write_text(json.dumps(options), encoding="utf-8")
+        runner = RHINO_RUNNER % {
+            "glide": json.dumps(str(GLIDE_JS)),
+            "data": json.dumps(str(t / "data.json")),
+            "options": json.dumps(str(t / "options.json")),
+            "script": json.dumps(str(t / "script.js")),
+            "state": ", state: JSON.parse(__pc.dump())" if keep_state else "",
+        }
+        (t / "runner.js").write_text(runner, encoding="utf-8")
+        proc = subprocess.run([rhino, "-opt", "-1", "-encoding", "UTF-8", str(t / "runner.js")],
+                              capture_output=True, text=True, timeout=timeout_sec)
+    marker = proc.stdout.rfind("__PC_RESULT__")
+    if marker < 0:
+        raise RuntimeError(f"rhino failed (exit {proc.returncode}): {(proc.stderr or proc.stdout)[-2000:]}")
+    payload = json.loads(proc.stdout[marker + len("__PC_RESULT__"):])
+    return RawRun(payload["result"], payload["error"], payload.get("state"))
+
+
+
+def simulate(script: str, data: dict, instance: str, *, script_name: str = "script", user: str = "admin",
+             engine: str = "v8", now: str = DEFAULT_NOW, throw_on: dict[str, str] | None = None,
+             tables: list[str] | None = None, keep_state: bool = False) -> Report:
+    options = _options(instance, user, now, throw_on, tables or [])
+    runner = run_rhino if engine == "rhino" else run_v8
+    raw = runner(script, data, options, keep_state=keep_state)
+    return build_report(script_name, instance, engine, raw)
