@@ -57,8 +57,8 @@ def init(config: Path, force: bool) -> None:
 def validate(config: Path, as_json: bool) -> None:
     """Check CONFIG and every script it generates; write nothing."""
     from generator import config as cfgmod
+    from generator.pipeline import assemble
     from generator.validate import Cache
-    from generator.write import assemble
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
@@ -87,25 +87,20 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     import os
 
     from generator import config as cfgmod
+    from generator import plan
+    from generator.buildfolder import carried_deletions, compare, read_manifest, unchanged
+    from generator.package import MANIFEST_FILE, folder_name
+    from generator.pipeline import assemble, inputs_digest
     from generator.validate import Cache
-    from generator.write import (
-        MANIFEST_FILE,
-        assemble,
-        carried_deletions,
-        compare,
-        folder_name,
-        inputs_digest,
-        read_manifest,
-        unchanged,
-        write,
-    )
+    from generator.write import write
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
     folder = out / folder_name(cfg)
     prev = read_manifest(previous) if previous else carried_deletions(folder)
     epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
-    inputs = inputs_digest(cfg, prev, epoch_env)
+    the_plan = plan.make(cfg, prev)
+    inputs = inputs_digest(the_plan, epoch_env)
     if check:
         if not (folder / MANIFEST_FILE).is_file():
             _emit({"folder": str(folder), "up_to_date": False, "differences": ["missing: the whole build"]},
@@ -114,7 +109,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         existing = read_manifest(folder)
         epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
         # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
-        candidates = {inputs, inputs_digest(cfg, prev, str(existing.get("source_date_epoch")))}
+        candidates = {inputs, inputs_digest(the_plan, str(existing.get("source_date_epoch")))}
         found = str(existing.get("inputs_digest", ""))
         want = found if found in candidates else inputs
         differences = compare(assemble(cfg, epoch=epoch, previous=prev, cache=Cache.default(), inputs=want),
@@ -202,11 +197,12 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
 def render(config: Path, mode: str, job_key: str | None) -> None:
     """Print a generated script to stdout, for review (checked first)."""
     from generator import config as cfgmod
+    from generator import plan
     from generator.render import render as render_all
     from generator.validate import validate as check
 
     cfg = cfgmod.load(config)
-    scripts = render_all(cfg)
+    scripts = render_all(plan.make(cfg))
     check(scripts)
     if job_key is not None:
         wanted = f"jobs/{job_key}.js"
@@ -235,13 +231,14 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
              engine: str, as_json: bool) -> None:
     """Run a generated script against instance exports and report every change."""
     from generator import config as cfgmod
+    from generator import plan
     from generator.render import render as render_all
     from generator.simulator.exports import load_data
     from generator.simulator.run import simulate as run
     from generator.validate import validate as check
 
     cfg = cfgmod.load(config)
-    scripts = render_all(cfg)
+    scripts = render_all(plan.make(cfg))
     check(scripts)
     if job_key is not None:
         keys = [j.key for j in cfg.jobs]

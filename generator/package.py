@@ -1,4 +1,6 @@
-"""Step 4 of the pipeline: package the scripts as an update set XML, the way real exports look.
+"""Step 5 of the pipeline: package the plan's records and their scripts as an update set XML.
+
+The result is a `Build`: every file of the build folder as text, and its manifest, in memory.
 
 Layout (see the reference exports): `<unload unload_date>`, one `sys_remote_update_set`, then one
 `sys_update_xml` per record, sorted by sys_id; one element per line, empty values self-closing. Each
@@ -8,6 +10,8 @@ inner document is entity-escaped once as the payload's text. Everything is built
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -15,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from generator.config import WEEKDAYS, Config, Job
-from generator.ids import sys_id
-from generator.render import JOB_TABLE, Script, job_id, record_ids
+from generator.plan import Plan, Planned
+from generator.render import Script
+from generator.validate import Stats
 
 XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>'
 
@@ -41,6 +46,7 @@ class Record:
     name: str
     fields: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     action: str = "INSERT_OR_UPDATE"
+    update_id: str = ""  # sys_id of its sys_update_xml row (from the plan)
 
 
 def build_epoch(env: dict[str, str] | None = None) -> int:
@@ -78,61 +84,65 @@ def _sys_fields(cfg: Config, table: str, rid: str, name: str, stamp: str) -> dic
     }
 
 
-def records(cfg: Config, scripts: list[Script], epoch: int) -> list[Record]:
+def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
+    """The plan's records with every field, in the plan's order."""
+    cfg = plan.config
     stamp = glide_time(epoch)
-    ids = record_ids(cfg)
     by_key = {(s.table, s.key, s.field): s.text for s in scripts}
-    uid = cfg.update_set.id
     out: list[Record] = []
 
-    name = f"postclone cleanup {uid}"
-    f = _sys_fields(cfg, "clone_cleanup_script", ids["cleanup"], name, stamp)
+    cleanup = plan.scripts["cleanup"]
+    f = _sys_fields(cfg, cleanup.table, cleanup.sys_id, cleanup.name, stamp)
     f.update({
         "active": ("true", {}),
-        "name": (name, {}),
+        "name": (cleanup.name, {}),
         "order": (str(cfg.update_set.cleanup_order), {}),
-        "script": (by_key[("clone_cleanup_script", "cleanup", "script")], {}),
+        "script": (by_key[(cleanup.table, cleanup.key, "script")], {}),
     })
-    out.append(Record("clone_cleanup_script", "cleanup", ids["cleanup"], name, f))
+    out.append(_record(cleanup, f))
 
     for mode, description in (
         ("apply", "Applies the post-clone policy of this instance's environment (same logic as the clone "
                   "cleanup script). Does nothing on production or unknown instances."),
         ("preview", "Dry run: reports what the apply fix script would change on this instance, and writes nothing."),
     ):
-        name = f"postclone {mode} {uid}"
-        f = _sys_fields(cfg, "sys_script_fix", ids[mode], name, stamp)
+        fix = plan.scripts[mode]
+        f = _sys_fields(cfg, fix.table, fix.sys_id, fix.name, stamp)
         f.update({
             "active": ("true", {}),
             "before": ("false", {}),
             "description": (f"{description} {cfg.update_set.name} {cfg.update_set.version}.", {}),
             "flush_cache": ("false", {}),
-            "name": (name, {}),
+            "name": (fix.name, {}),
             "record_for_rollback": ("false", {}),
             "run_once": ("false", {}),
-            "script": (by_key[("sys_script_fix", mode, "script")], {}),
+            "script": (by_key[(fix.table, fix.key, "script")], {}),
             "unloadable": ("false", {}),
         })
-        out.append(Record("sys_script_fix", mode, ids[mode], name, f))
+        out.append(_record(fix, f))
 
-    for job in cfg.jobs:
-        rid = job_id(cfg, job)
-        f = _sys_fields(cfg, JOB_TABLE, rid, job.name, stamp)
+    for job, planned in plan.jobs:
+        f = _sys_fields(cfg, planned.table, planned.sys_id, planned.name, stamp)
         f.update(_job_fields(job))
-        f["script"] = (by_key[(JOB_TABLE, job.key, "script")], {})
-        f["condition"] = (by_key[(JOB_TABLE, job.key, "condition")], {})
-        out.append(Record(JOB_TABLE, job.key, rid, job.name, f))
+        f["script"] = (by_key[(planned.table, planned.key, "script")], {})
+        f["condition"] = (by_key[(planned.table, planned.key, "condition")], {})
+        out.append(_record(planned, f))
     return out
 
 
-def deletions(cfg: Config, planned: list[dict], epoch: int) -> list[Record]:
-    """DELETE updates for the records write.planned_deletions chose (table, key, sys_id, name)."""
+def _record(planned: Planned, fields: dict[str, tuple[str, dict[str, str]]], action: str = "INSERT_OR_UPDATE"
+            ) -> Record:
+    return Record(planned.table, planned.key, planned.sys_id, planned.name, fields, action, planned.update_id)
+
+
+def deletions(plan: Plan, epoch: int) -> list[Record]:
+    """DELETE updates for the records the plan deletes."""
     stamp = glide_time(epoch)
     out: list[Record] = []
-    for old in planned:
-        f = _sys_fields(cfg, old["table"], old["sys_id"], old["name"], stamp)
-        f["name"] = (old["name"], {})
-        out.append(Record(old["table"], old["key"], old["sys_id"], old["name"], f, action="DELETE"))
+    for old in plan.deletions:
+        f = _sys_fields(plan.config, old.table, old.sys_id, old.name, stamp)
+        f["name"] = (old.name, {})
+        out.append(_record(old, f, action="DELETE"))
     return out
 
 
@@ -207,13 +217,13 @@ def payload(record: Record) -> str:
     return XML_DECLARATION + etree.tostring(root, encoding="unicode")
 
 
-def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
+def update_set_xml(plan: Plan, recs: list[Record], epoch: int) -> str:
     from lxml import etree
 
     stamp = glide_time(epoch)
-    us = cfg.update_set
+    us = plan.config.update_set
     set_name = f"{us.name} {us.version}"
-    set_id = sys_id(us.id, "sys_remote_update_set", us.version)
+    set_id = plan.update_set_sys_id
     by = us.created_by
 
     root = etree.Element("unload", unload_date=stamp)
@@ -246,7 +256,7 @@ def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
         ("release_date", "", {}),
         ("remote_base_update_set", "", {"display_value": ""}),
         ("remote_parent_id", "", {}),
-        ("remote_sys_id", sys_id(us.id, "remote_sys_id", us.version), {}),
+        ("remote_sys_id", plan.remote_sys_id, {}),
         ("state", "loaded", {}),
         ("summary", "", {}),
         ("sys_class_name", "sys_remote_update_set", {}),
@@ -262,11 +272,8 @@ def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
     ])
 
     recorded_at = f"{epoch * 1000:x}0000001"
-    rows = []
-    for rec in recs:
-        row_id = sys_id(us.id, "sys_update_xml", us.version, rec.table, rec.key)
-        rows.append((row_id, rec))
-    for row_id, rec in sorted(rows, key=lambda r: r[0]):
+    for rec in sorted(recs, key=lambda r: r.update_id):
+        row_id = rec.update_id
         update_name = f"{rec.table}_{rec.sys_id}"
         block("sys_update_xml", [
             ("action", rec.action, {}),
@@ -295,3 +302,57 @@ def update_set_xml(cfg: Config, recs: list[Record], epoch: int) -> str:
             ("view", "", {}),
         ], payload(rec))
     return XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
+
+
+UPDATE_SET_FILE = "update_set.xml"
+MANIFEST_FILE = "manifest.json"
+
+
+@dataclass(frozen=True, slots=True)
+class Build:
+    """Everything a build writes, as text, keyed by path inside the build folder."""
+
+    folder_name: str
+    files: dict[str, str]
+    manifest: dict
+    stats: Stats | None = None  # what validation did (not part of the output)
+
+    def texts(self) -> dict[str, str]:
+        """Every file of the build folder, the manifest included."""
+        return {**self.files, MANIFEST_FILE: manifest_text(self.manifest)}
+
+
+def folder_name(cfg: Config) -> str:
+    """The build folder's name: <id>-<version>."""
+    return f"{cfg.update_set.id}-{cfg.update_set.version}"
+
+
+def manifest_text(manifest: dict) -> str:
+    return json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: Stats | None = None) -> Build:
+    """The build folder's files: the scripts as they are, the update set XML and the manifest."""
+    from generator import __version__
+
+    cfg = plan.config
+    recs = records(plan, scripts, epoch)
+    removed = deletions(plan, epoch)
+    files: dict[str, str] = {s.filename: s.text for s in scripts}
+    files[UPDATE_SET_FILE] = update_set_xml(plan, recs + removed, epoch)
+    us = cfg.update_set
+    manifest = {
+        "tool": "postclone",
+        "tool_version": __version__,
+        "config": cfg.path.name,
+        "config_digest": cfg.digest,
+        "inputs_digest": inputs,
+        "source_date_epoch": epoch,
+        "built_on": glide_time(epoch),
+        "update_set": {"id": us.id, "name": f"{us.name} {us.version}", "version": us.version},
+        "files": {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in sorted(files.items())},
+        "records": [p.entry() for p in plan.records],
+    }
+    if removed:
+        manifest["deleted"] = [p.entry() for p in plan.deletions]
+    return Build(folder_name(cfg), files, manifest, stats)

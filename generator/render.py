@@ -1,4 +1,4 @@
-"""Step 2 of the pipeline: render the JavaScript from the Jinja templates.
+"""Step 3 of the pipeline: render the JavaScript of the plan's records from the Jinja templates.
 
 One Jinja environment with StrictUndefined. Config values reach JavaScript only through the `js`
 filter, which writes a JSON literal; nothing from the config is pasted into code as text.
@@ -13,16 +13,8 @@ from functools import lru_cache
 from pathlib import Path
 
 from generator import __version__
-from generator.config import Config, Environment, Job
-from generator.ids import record_id
-
-MODES = {
-    "cleanup": "clone cleanup script; ServiceNow runs it on the target after every clone.",
-    "apply": "fix script; run it by hand after a clone, or again to re-apply.",
-    "preview": "dry run; reads and reports what apply would change, and writes nothing.",
-}
-
-JOB_TABLE = "sysauto_script"
+from generator.config import Environment, Job
+from generator.plan import MODES, Plan
 
 
 def templates_dir() -> Path:
@@ -94,21 +86,6 @@ class Script:
     variant_of: str = ""  # same text as this other script except for the mode argument on the last line
 
 
-def record_ids(cfg: Config) -> dict[str, str]:
-    set_id = cfg.update_set.id
-    return {
-        "cleanup": record_id(set_id, "clone_cleanup_script", "cleanup"),
-        "apply": record_id(set_id, "sys_script_fix", "apply"),
-        "preview": record_id(set_id, "sys_script_fix", "preview"),
-        "welcome": record_id(set_id, "sys_home", "welcome"),
-        "banner": record_id(set_id, "sys_ux_banner_announcement", "banner"),
-    }
-
-
-def job_id(cfg: Config, job: Job) -> str:
-    return record_id(cfg.update_set.id, JOB_TABLE, job.key)
-
-
 def _env_data(env: Environment) -> dict:
     import html
 
@@ -141,32 +118,34 @@ def _env_data(env: Environment) -> dict:
     }
 
 
-def script_data(cfg: Config) -> dict:
+def script_data(plan: Plan) -> dict:
+    """The CONFIG object of the post-clone script: everything it needs to know, as data."""
+    cfg = plan.config
     instances = {}
     for env in cfg.environments:
         for name in env.instances:
             instances[name] = env.key
-    ids = record_ids(cfg)
     return {
         "updateSet": f"{cfg.update_set.name} {cfg.update_set.version}",
         "production": list(cfg.production),
         "instances": dict(sorted(instances.items())),
         "environments": {env.key: _env_data(env) for env in cfg.environments},
-        "shippedJobs": sorted(job_id(cfg, job) for job in cfg.jobs),
-        "records": {k: ids[k] for k in ("apply", "welcome", "banner")},
+        "shippedJobs": plan.shipped_job_ids,
+        "records": {"apply": plan.scripts["apply"].sys_id, "welcome": plan.owned["welcome"].sys_id,
+                    "banner": plan.owned["banner"].sys_id},
     }
 
 
-def render_postclone(cfg: Config, mode: str) -> str:
+def render_postclone(plan: Plan, mode: str) -> str:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
     return environment().get_template("postclone.js.j2").render(
         mode=mode,
         tool_version=__version__,
-        config_name=cfg.path.name,
-        update_set_name=cfg.update_set.name,
-        update_set_version=cfg.update_set.version,
-        data=script_data(cfg),
+        config_name=plan.config.path.name,
+        update_set_name=plan.config.update_set.name,
+        update_set_version=plan.config.update_set.version,
+        data=script_data(plan),
     )
 
 
@@ -204,10 +183,10 @@ def with_mode(text: str, mode: str) -> str:
 JOB_BODY_BEGIN = "// ---- begin of the job's own script\n"
 
 
-def render_job(cfg: Config, job: Job) -> tuple[str, str, int]:
+def render_job(plan: Plan, job: Job) -> tuple[str, str, int]:
     """The job's script (guard + user body), its condition, and the artifact line of the body's line 1."""
     text, condition = _render_job_parts(job.name, list(job.run_on), job.script_label, job.description,
-                                        job.script.rstrip("\n"), cfg.path.name)
+                                        job.script.rstrip("\n"), plan.config.path.name)
     first_line = text[: text.index(JOB_BODY_BEGIN) + len(JOB_BODY_BEGIN)].count("\n") + 1
     return text, condition, first_line
 
@@ -250,19 +229,17 @@ def job_skeleton() -> tuple[str, str, str, str, str]:
     return code_a, code_b, tail, after_comment[:at], after_comment[at + len(run_on):]
 
 
-def render(cfg: Config) -> list[Script]:
-    """Every generated script, in a fixed order."""
-    apply = render_postclone(cfg, "apply")
-    scripts = [
-        Script("postclone-cleanup.js", "clone_cleanup_script", "cleanup", "script", with_mode(apply, "cleanup"),
-               variant_of="postclone-apply.js"),
-        Script("postclone-apply.js", "sys_script_fix", "apply", "script", apply),
-        Script("postclone-preview.js", "sys_script_fix", "preview", "script", with_mode(apply, "preview"),
-               variant_of="postclone-apply.js"),
-    ]
-    for job in cfg.jobs:
-        text, condition, first_line = render_job(cfg, job)
-        scripts.append(Script(f"jobs/{job.key}.js", JOB_TABLE, job.key, "script", text,
+def render(plan: Plan) -> list[Script]:
+    """Every generated script of the plan's records, in a fixed order."""
+    apply = render_postclone(plan, "apply")
+    scripts = []
+    for mode, record in plan.scripts.items():
+        # One text for the three records; cleanup and preview differ from apply only in the mode.
+        text, base = (apply, "") if mode == "apply" else (with_mode(apply, mode), "postclone-apply.js")
+        scripts.append(Script(f"postclone-{mode}.js", record.table, record.key, "script", text, variant_of=base))
+    for job, record in plan.jobs:
+        text, condition, first_line = render_job(plan, job)
+        scripts.append(Script(f"jobs/{job.key}.js", record.table, record.key, "script", text,
                               job.script_path, job.script_label, job.script, first_line))
-        scripts.append(Script(f"jobs/{job.key}.condition.js", JOB_TABLE, job.key, "condition", condition))
+        scripts.append(Script(f"jobs/{job.key}.condition.js", record.table, record.key, "condition", condition))
     return scripts

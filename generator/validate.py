@@ -281,7 +281,8 @@ def _postclone_skeleton_text() -> str:
 
 def _postclone_structure_ok(s: Any) -> bool:
     """One closed block comment, the constant code, a JSON object, the constant code, a mode literal."""
-    from generator.render import MODES, postclone_skeleton
+    from generator.plan import MODES
+    from generator.render import postclone_skeleton
 
     code_a, code_b = postclone_skeleton()
     text = s.text

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from hypothesis import strategies as st
 
-from generator import config
+from generator import config, plan
+from generator.pipeline import assemble
 from generator.render import js_literal, script_data
-from generator.write import assemble
 
 HOSTILE = [
     "'", '"', "\\", "\\'", "\n", "\r\n", "\t", "\u2028", "\u2029", "*/", "/*", "//", "</script>", "<!--", "]]>",
@@ -158,7 +158,7 @@ def check_roundtrip(folder: Path, v: dict) -> None:
 
     # JavaScript: the CONFIG literal of each post-clone script is exactly the data, and the data holds
     # exactly the input values.
-    data = script_data(cfg)
+    data = script_data(plan.make(cfg))
     env = data["environments"]["e"]
     assert data["updateSet"] == f"{v['name']} 1.0.0"
     assert (env["header"], env["email"]["server"], env["email"]["user"]) == (v["header"], v["server"], v["user"])

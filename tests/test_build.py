@@ -9,7 +9,8 @@ from lxml import etree
 
 from generator import config
 from generator.errors import InputError
-from generator.write import assemble, write
+from generator.pipeline import assemble
+from generator.write import write
 from tests.conftest import EPOCH, EXAMPLE, GOLDEN, MINIMAL, run_cli, write_config
 
 

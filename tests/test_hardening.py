@@ -8,12 +8,13 @@ import sys
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from generator import cli, config
+from generator import cli, config, plan
 from generator.errors import ConfigError, InputError
+from generator.pipeline import assemble
 from generator.render import render_postclone
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
-from generator.write import assemble, write
+from generator.write import write
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, write_config
 from tests.hostile import (
     FORBIDDEN,
@@ -45,7 +46,7 @@ def test_hostile_header_and_redirect_are_data_when_the_script_runs(tmp_path_fact
     text = MINIMAL.replace('purpose = "development"', f"purpose = \"development\"\nheader = {toml_str(header)}")
     text += f"[environments.dev.email]\nmode = \"on\"\nuser = {toml_str(user)}\n"
     cfg = config.load(write_config(folder, text))
-    report = simulate(render_postclone(cfg, "apply"), FIXTURE, "dev1", keep_state=True)
+    report = simulate(render_postclone(plan.make(cfg), "apply"), FIXTURE, "dev1", keep_state=True)
     assert report.error is None and not report.unsupported
     props = {p["name"]: p["value"] for p in report.state["sys_properties"]}
     assert props["glide.product.description"] == header and props["glide.email.user"] == user
@@ -250,7 +251,7 @@ def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkey
 
 def test_concurrent_builds_do_not_mix_files(tmp_path):
     out = tmp_path / "build"
-    code = ("import sys; from generator import config; from generator.write import assemble, write; "
+    code = ("import sys; from generator import config; from generator.pipeline import assemble; from generator.write import write; "
             "write(assemble(config.load(sys.argv[1]), epoch=int(sys.argv[2])), __import__('pathlib').Path(sys.argv[3]))")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     procs = [subprocess.Popen([sys.executable, "-c", code, str(EXAMPLE), str(EPOCH + i), str(out)], env=env)
@@ -268,13 +269,13 @@ def test_concurrent_builds_do_not_mix_files(tmp_path):
 # ------------------------------------------------------------------ 5. the generated script under fault
 
 def tables_touched():
-    report = simulate(render_postclone(CFG, "apply"), FIXTURE, "acmedev")
+    report = simulate(render_postclone(plan.make(CFG), "apply"), FIXTURE, "acmedev")
     return sorted({o["table"] for o in report.ops})
 
 
 @pytest.mark.parametrize("table", tables_touched())
 def test_each_table_throwing_in_turn_fails_only_its_steps(table):
-    report = simulate(render_postclone(CFG, "apply"), FIXTURE, "acmedev", throw_on={table: f"{table} is down"})
+    report = simulate(render_postclone(plan.make(CFG), "apply"), FIXTURE, "acmedev", throw_on={table: f"{table} is down"})
     assert report.error is None  # nothing escapes
     names = [s.name for s in report.steps if s.summary]
     assert names == ["email", "welcome", "ldap", "jobs", "users", "mid_servers", "verify"]
@@ -295,7 +296,7 @@ def test_each_table_throwing_in_turn_fails_only_its_steps(table):
 ])
 def test_instance_name_that_cannot_be_read_means_no_write(override):
     for mode in ("cleanup", "apply", "preview"):
-        report = simulate(override + "\n" + render_postclone(CFG, mode), FIXTURE, "acmedev")
+        report = simulate(override + "\n" + render_postclone(plan.make(CFG), mode), FIXTURE, "acmedev")
         assert report.error is None
         assert report.ops == [] and report.changes == []
         assert report.logs[-1]["level"] == "error" and report.logs[-1]["message"].startswith("postclone: nothing done")

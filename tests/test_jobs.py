@@ -5,12 +5,11 @@ import json
 import pytest
 from lxml import etree
 
-from generator import config
-from generator.render import job_id
+from generator import config, plan
+from generator.pipeline import assemble
 from generator.review.audit import audit_jobs
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
-from generator.write import assemble
 from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"
@@ -59,7 +58,7 @@ def test_job_records_carry_the_guard_and_schedule():
         rec = jobs[job.name]
         assert rec["conditional"] == "true" and rec["condition"] == BUILD.files[f"jobs/{job.key}.condition.js"]
         assert rec["script"] == BUILD.files[f"jobs/{job.key}.js"]
-        assert rec["sys_id"] == job_id(CFG, job) and rec["sys_class_name"] == "sysauto_script"
+        assert rec["sys_id"] == plan.make(CFG).job(job).sys_id and rec["sys_class_name"] == "sysauto_script"
         assert rec["run_type"] == job.run and rec["active"] == ("true" if job.active else "false")
     hr = jobs["Nightly HR sync"]
     assert (hr["run_time"], hr["time_zone"]) == ("1970-01-01 01:00:00", "Europe/Berlin")  # 02:00 CET is 01:00 UTC
@@ -81,9 +80,9 @@ def test_body_is_the_users_file_unchanged():
 def test_renaming_a_job_with_a_key_keeps_its_sys_id(tmp_path):
     text = MINIMAL + "[[jobs]]\nname = \"%s\"\nkey = \"sync\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\n"
     path = write_config(tmp_path, text % "Old name", {"j.js": "gs.log('x');\n"})
-    before = job_id(config.load(path), config.load(path).jobs[0])
+    before = plan.make(config.load(path)).jobs[0][1].sys_id
     path.write_text(text % "New name")
-    assert job_id(config.load(path), config.load(path).jobs[0]) == before
+    assert plan.make(config.load(path)).jobs[0][1].sys_id == before
 
 
 def test_multi_day_interval_is_a_duration(tmp_path):

@@ -7,9 +7,10 @@ import pytest
 
 from generator import config
 from generator.errors import ScriptError
+from generator.pipeline import assemble
+from generator.plan import make as plan_of
 from generator.render import render
 from generator.validate import Cache, validate
-from generator.write import assemble
 from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 
 CFG = config.load(EXAMPLE)
@@ -22,7 +23,7 @@ def test_a_fresh_build_parses_each_distinct_script_once():
     # every generated script is then proven from those (cleanup and preview differ from apply only in
     # the mode literal)
     assert (stats.parsed, stats.derived, stats.cached) == (3 + JOBS, 3 + 2 * JOBS, 0)
-    assert stats.checked == len(render(CFG)) + JOBS + 3
+    assert stats.checked == len(render(plan_of(CFG))) + JOBS + 3
 
 
 def test_the_cache_skips_only_texts_already_accepted(tmp_path):
@@ -58,7 +59,7 @@ def test_a_corrupt_cache_costs_time_not_correctness(tmp_path):
 
 def assert_tampering_is_caught(target: str, old: str, new: str, position: str, error: str) -> None:
     """Change one generated script the way a bug could; validation must parse it in full and fail."""
-    scripts = render(CFG)
+    scripts = render(plan_of(CFG))
     assert old in next(s.text for s in scripts if s.filename == target)
     tampered = [dataclasses.replace(s, text=s.text.replace(old, new, 1)) if s.filename == target else s
                 for s in scripts]

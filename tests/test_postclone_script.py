@@ -8,8 +8,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import config
-from generator.render import record_ids, render, render_postclone
+from generator import config, plan
+from generator.render import render, render_postclone
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
 from tests.conftest import EXAMPLE, GOLDEN, ROOT, write_config
@@ -28,7 +28,7 @@ def engine_or_skip(engine):
 
 
 def run(instance, mode="cleanup", data=None, cfg=CFG, **kw):
-    return simulate(render_postclone(cfg, mode), DATA if data is None else data, instance,
+    return simulate(render_postclone(plan.make(cfg), mode), DATA if data is None else data, instance,
                     script_name=f"postclone-{mode}.js", **kw)
 
 
@@ -61,7 +61,7 @@ def test_guard_matches_after_trim_and_lower_case():
 
 
 def test_guard_survives_a_throwing_property_read():
-    script = render_postclone(CFG, "cleanup")
+    script = render_postclone(plan.make(CFG), "cleanup")
     report = simulate("gs.getProperty = function () { throw new Error('no db'); };\n" + script, DATA, "acmedev")
     assert report.error is None and report.ops == []
     assert report.logs[0]["message"].startswith("postclone: nothing done: cannot read instance_name")
@@ -98,7 +98,7 @@ def configs(draw):
 def test_production_unknown_and_empty_never_get_a_write(tmp_path, case, mode):
     text, target = case
     cfg = config.load(write_config(tmp_path, text))
-    report = simulate(render_postclone(cfg, mode), DATA, target)
+    report = simulate(render_postclone(plan.make(cfg), mode), DATA, target)
     assert report.error is None
     assert report.ops == [] and report.changes == []
 
@@ -131,12 +131,12 @@ def test_development_policy(engine):
     assert unlocked == ["admin", "jane.admin", "mid.server.acme", "svc.integration.hr"]
     assert users["ida.gone"]["locked_out"] == "false"  # inactive users are left alone
     att = report.attachments[0]
-    assert att["table_sys_id"] == record_ids(CFG)["apply"]
+    assert att["table_sys_id"] == plan.make(CFG).scripts["apply"].sys_id
     locked_ids = {line.split()[0] for line in att["content"].splitlines()}
     assert locked_ids == {u["sys_id"] for n, u in users.items()
                           if n in ("uat.anna", "uat.ben", "trainee.carl", "trainee.dora", "emil.agent",
                                    "fay.agent", "gus.requester", "temp.jo")}
-    home = [h for h in report.state["sys_home"] if h["sys_id"] == record_ids(CFG)["welcome"]]
+    home = [h for h in report.state["sys_home"] if h["sys_id"] == plan.make(CFG).owned["welcome"].sys_id]
     assert home and home[0]["active"] == "true" and "DEV" in home[0]["text"]
     banner = report.state["sys_ux_banner_announcement"]
     assert [b["heading"] for b in banner] == ["DEV — cloned from production"] and banner[0]["start"]
@@ -242,7 +242,7 @@ def test_preview_writes_nothing_and_predicts_apply(instance):
 
 
 def test_no_global_variables_leak():
-    report = simulate(render_postclone(CFG, "apply") +
+    report = simulate(render_postclone(plan.make(CFG), "apply") +
                       "\ngs.log(typeof CONFIG + ' ' + typeof env + ' ' + typeof step + ' ' + typeof instance);",
                       DATA, "acmedev")
     assert report.logs[-1]["message"] == "undefined undefined undefined undefined"
@@ -262,7 +262,7 @@ def test_every_step_uses_a_bounded_number_of_operations():
 
 
 def test_all_three_scripts_share_one_body():
-    scripts = {s.filename: s.text for s in render(CFG)}
+    scripts = {s.filename: s.text for s in render(plan.make(CFG))}
     bodies = {name: text.split("(function (MODE) {", 1)[1].rsplit("})(", 1)[0]
               for name, text in scripts.items() if name.startswith("postclone-")}
     assert len(set(bodies.values())) == 1

@@ -11,8 +11,9 @@ from lxml import etree
 
 from generator import config
 from generator.errors import InputError
+from generator.pipeline import assemble
 from generator.review import updateset
-from generator.write import assemble, write
+from generator.write import write
 from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade_updateset.xml"

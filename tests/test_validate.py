@@ -4,8 +4,8 @@ import pytest
 
 from generator import config
 from generator.errors import ScriptError
+from generator.pipeline import assemble
 from generator.validate import check_script
-from generator.write import assemble
 from tests.conftest import MINIMAL, write_config
 
 ES6 = [

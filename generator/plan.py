@@ -1,0 +1,106 @@
+"""Step 2 of the pipeline: decide, once, every record of a release (table, key, sys_id, what it deletes).
+
+Render, validate and package read the plan; none of them computes an id. A record's sys_id depends
+on the update set id, the table and the record's key only (generator/ids.py), so release N+1 updates
+the records of release N. The post-clone script is a frame with one template per step: adding a step
+means adding `templates/postclone/steps/<name>.js.j2` and its name to POSTCLONE_STEPS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from generator.config import Config, Job
+from generator.ids import record_id, sys_id
+
+# The post-clone script's steps, in the order they run; each is templates/postclone/steps/<name>.js.j2.
+POSTCLONE_STEPS = ("email", "welcome", "ldap", "jobs", "users", "mid_servers", "verify")
+
+# The three post-clone records: one script text, three modes (the argument on its last line).
+MODES = {
+    "cleanup": "clone cleanup script; ServiceNow runs it on the target after every clone.",
+    "apply": "fix script; run it by hand after a clone, or again to re-apply.",
+    "preview": "dry run; reads and reports what apply would change, and writes nothing.",
+}
+MODE_TABLES = {"cleanup": "clone_cleanup_script", "apply": "sys_script_fix", "preview": "sys_script_fix"}
+JOB_TABLE = "sysauto_script"
+
+# Records the post-clone script itself creates on the target at run time, keyed by a sys_id the
+# release owns (so a second run finds and updates them instead of adding more).
+OWNED = {"welcome": "sys_home", "banner": "sys_ux_banner_announcement"}
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """One record of the release: shipped in the update set, owned at run time, or deleted."""
+
+    table: str
+    key: str
+    sys_id: str
+    name: str
+    update_id: str = ""  # sys_id of the sys_update_xml row that carries it in this release
+
+    def entry(self) -> dict[str, str]:
+        """The record as the manifest lists it."""
+        return {"table": self.table, "key": self.key, "sys_id": self.sys_id, "name": self.name}
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    config: Config
+    update_set_sys_id: str  # the sys_remote_update_set of this release
+    remote_sys_id: str
+    scripts: dict[str, Planned]  # mode -> its post-clone record
+    jobs: tuple[tuple[Job, Planned], ...]
+    owned: dict[str, Planned]  # key -> record the post-clone script creates at run time
+    deletions: tuple[Planned, ...]  # DELETE updates: records an earlier release shipped and this one has not
+    steps: tuple[str, ...] = POSTCLONE_STEPS
+
+    @property
+    def records(self) -> tuple[Planned, ...]:
+        """Every record the update set ships, in a fixed order: cleanup, apply, preview, jobs."""
+        return (*self.scripts.values(), *(p for _, p in self.jobs))
+
+    def job(self, job: Job) -> Planned:
+        return next(p for j, p in self.jobs if j.key == job.key)
+
+    @property
+    def shipped_job_ids(self) -> list[str]:
+        return sorted(p.sys_id for _, p in self.jobs)
+
+
+def make(cfg: Config, previous: dict | None = None) -> Plan:
+    """The plan of `cfg`; `previous` is an earlier release's manifest (records it shipped or deleted)."""
+    us = cfg.update_set
+    uid = us.id
+
+    def planned(table: str, key: str, name: str) -> Planned:
+        update_id = sys_id(uid, "sys_update_xml", us.version, table, key)
+        return Planned(table, key, record_id(uid, table, key), name, update_id)
+
+    scripts = {mode: planned(table, mode, f"postclone {mode} {uid}") for mode, table in MODE_TABLES.items()}
+    jobs = tuple((job, planned(JOB_TABLE, job.key, job.name)) for job in cfg.jobs)
+    owned = {key: Planned(table, key, record_id(uid, table, key), key) for key, table in OWNED.items()}
+    current = {(p.table, p.sys_id) for p in (*scripts.values(), *(p for _, p in jobs))}
+    return Plan(
+        config=cfg,
+        update_set_sys_id=sys_id(uid, "sys_remote_update_set", us.version),
+        remote_sys_id=sys_id(uid, "remote_sys_id", us.version),
+        scripts=scripts,
+        jobs=jobs,
+        owned=owned,
+        deletions=_deletions(previous, current, uid, us.version),
+    )
+
+
+def _deletions(previous: dict | None, current: set[tuple[str, str]], uid: str, version: str) -> tuple[Planned, ...]:
+    """Records the previous release shipped (or deleted) that this config does not have."""
+    if not previous:
+        return ()
+    out: dict[tuple[str, str], Planned] = {}
+    for old in [*previous.get("records", []), *previous.get("deleted", [])]:
+        key = (old["table"], old["sys_id"])
+        if key not in current and key not in out:
+            out[key] = Planned(old["table"], old["key"], old["sys_id"], old["name"],
+                               sys_id(uid, "sys_update_xml", version, old["table"], old["key"]))
+    return tuple(out[k] for k in sorted(out))
