@@ -14,14 +14,20 @@ from pathlib import Path
 
 from generator import __version__
 from generator.config import Environment, Job
-from generator.plan import MODES, Plan
+from generator.plan import MODES, POSTCLONE_STEPS, Plan
+
+# The post-clone script's frame (guard, helpers, step runner, summary); it includes each step's
+# template, templates/postclone/steps/<name>.js.j2, in the plan's order.
+POSTCLONE_TEMPLATE = "postclone/frame.js.j2"
+JOB_TEMPLATE = "jobs/job.js.j2"
+JOB_CONDITION_TEMPLATE = "jobs/condition.js.j2"
 
 
 def templates_dir() -> Path:
     """templates/ inside the installed package (wheel), else the repository's top-level folder."""
     here = Path(__file__).resolve().parent
     for candidate in (here / "templates", here.parent / "templates"):
-        if (candidate / "postclone.js.j2").is_file():
+        if (candidate / POSTCLONE_TEMPLATE).is_file():
             return candidate
     raise FileNotFoundError(f"postclone templates not found next to {here}")
 
@@ -139,8 +145,9 @@ def script_data(plan: Plan) -> dict:
 def render_postclone(plan: Plan, mode: str) -> str:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}")
-    return environment().get_template("postclone.js.j2").render(
+    return environment().get_template(POSTCLONE_TEMPLATE).render(
         mode=mode,
+        steps=plan.steps,
         tool_version=__version__,
         config_name=plan.config.path.name,
         update_set_name=plan.config.update_set.name,
@@ -149,8 +156,8 @@ def render_postclone(plan: Plan, mode: str) -> str:
     )
 
 
-@lru_cache(maxsize=1)
-def postclone_skeleton() -> tuple[str, str]:
+@lru_cache(maxsize=4)
+def postclone_skeleton(steps: tuple[str, ...] = POSTCLONE_STEPS) -> tuple[str, str]:
     """The constant code of the post-clone script: (before the CONFIG literal, after it up to the mode).
 
     A post-clone script is: one block comment, POSTCLONE_CODE_A, the CONFIG JSON literal,
@@ -158,8 +165,8 @@ def postclone_skeleton() -> tuple[str, str]:
     a skeleton, and checks each script's variable parts mechanically (see validate.py).
     """
     env = environment()
-    text = env.get_template("postclone.js.j2").render(
-        mode="apply", tool_version=__version__, config_name="c", update_set_name="n", update_set_version="v",
+    text = env.get_template(POSTCLONE_TEMPLATE).render(
+        mode="apply", steps=steps, tool_version=__version__, config_name="c", update_set_name="n", update_set_version="v",
         data={})
     body = text[text.index("*/\n") + 3:]
     marker = "var CONFIG = {};"
@@ -203,8 +210,8 @@ def _render_job_parts(name: str, run_on: list[str], label: str, description: str
         description=description,
         job={"name": name, "runOn": run_on},
     )
-    text = environment().get_template("job.js.j2").render(body=body, **ctx)
-    condition = environment().get_template("job_condition.js.j2").render(**ctx)
+    text = environment().get_template(JOB_TEMPLATE).render(body=body, **ctx)
+    condition = environment().get_template(JOB_CONDITION_TEMPLATE).render(**ctx)
     return text, condition
 
 

@@ -243,7 +243,7 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
                     continue
             if not s.variant_of and s.filename.startswith("postclone-") and _postclone_structure_ok(s):
                 if not postclone_skeleton_ok:
-                    check_script(_postclone_skeleton_text(), "templates/postclone.js.j2 (skeleton)", stats, cache)
+                    check_script(_postclone_skeleton_text(), "templates/postclone/frame.js.j2 (skeleton)", stats, cache)
                     postclone_skeleton_ok = True
                 stats.derived += 1
                 continue
@@ -267,8 +267,8 @@ def _job_skeleton_texts() -> list[tuple[str, str]]:
     code_a, code_b, tail, cond_head, cond_tail = job_skeleton()
     # The placeholder [] stands for any JSON array, object or string: each is a primary expression,
     # valid wherever [] is (in a call's arguments, before a member access, after '=').
-    return [("/**/\n" + code_a + ";\n" + code_b + "[]" + tail, "templates/job.js.j2 (skeleton)"),
-            ("//\n" + cond_head + "[]" + cond_tail, "templates/job_condition.js.j2 (skeleton)")]
+    return [("/**/\n" + code_a + ";\n" + code_b + "[]" + tail, "templates/jobs/job.js.j2 (skeleton)"),
+            ("//\n" + cond_head + "[]" + cond_tail, "templates/jobs/condition.js.j2 (skeleton)")]
 
 
 def _postclone_skeleton_text() -> str:

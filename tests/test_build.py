@@ -138,8 +138,12 @@ def test_rebuild_replaces_the_folder_without_leftovers(tmp_path):
 def test_every_template_loads():
     from generator.render import environment, templates_dir
 
-    names = sorted(p.name for p in templates_dir().iterdir() if p.suffix == ".j2")
-    assert names == ["job.js.j2", "job_condition.js.j2", "postclone.js.j2"]
+    from generator.plan import POSTCLONE_STEPS
+
+    names = sorted(p.relative_to(templates_dir()).as_posix() for p in templates_dir().rglob("*.j2"))
+    assert names == sorted(["jobs/job.js.j2", "jobs/condition.js.j2", "postclone/frame.js.j2",
+                            "postclone/records.js.j2", "postclone/policy.js.j2",
+                            *(f"postclone/steps/{step}.js.j2" for step in POSTCLONE_STEPS)])
     for name in names:
         environment().get_template(name)
     assert (templates_dir() / "starter.toml").is_file()
