@@ -166,8 +166,8 @@ def postclone_skeleton(steps: tuple[str, ...] = POSTCLONE_STEPS) -> tuple[str, s
     """
     env = environment()
     text = env.get_template(POSTCLONE_TEMPLATE).render(
-        mode="apply", steps=steps, tool_version=__version__, config_name="c", update_set_name="n", update_set_version="v",
-        data={})
+        mode="apply", steps=steps, tool_version=__version__, config_name="c", update_set_name="n",
+        update_set_version="v", data={})
     body = text[text.index("*/\n") + 3:]
     marker = "var CONFIG = {};"
     at = body.index(marker) + len("var CONFIG = ")

@@ -37,6 +37,19 @@ def shared():
     return SHARED
 
 
+ENGINES = ["v8", "rhino"]
+
+
+def engine_or_skip(engine):
+    """Rhino is the reference engine: CI must have it; elsewhere its scenarios skip with the reason."""
+    import shutil
+
+    if engine == "rhino" and not shutil.which("rhino"):
+        if os.environ.get("CI") == "true":
+            pytest.fail("CI must run the scenarios on Rhino: install Debian's rhino package (.ci/run does)")
+        pytest.skip("rhino is not installed (apt-get install rhino); CI runs these on Rhino")
+
+
 def run_cli(*args, cwd=None, env=None):
     """Run `python -m generator` as a user would; return the CompletedProcess."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}

@@ -136,9 +136,8 @@ def test_rebuild_replaces_the_folder_without_leftovers(tmp_path):
 
 
 def test_every_template_loads():
-    from generator.render import environment, templates_dir
-
     from generator.plan import POSTCLONE_STEPS
+    from generator.render import environment, templates_dir
 
     names = sorted(p.relative_to(templates_dir()).as_posix() for p in templates_dir().rglob("*.j2"))
     assert names == sorted(["jobs/job.js.j2", "jobs/condition.js.j2", "postclone/frame.js.j2",

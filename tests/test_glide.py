@@ -3,6 +3,7 @@
 import pytest
 
 from generator.simulator.run import simulate
+from tests.conftest import ENGINES, engine_or_skip
 
 DATA = {
     "sys_user_role": [{"sys_id": "r1", "name": "admin"}, {"sys_id": "r2", "name": "itil"}],
@@ -23,8 +24,20 @@ DATA = {
 }
 
 
+@pytest.fixture(autouse=True, params=ENGINES)
+def engine(request):
+    """Every semantic of the emulation holds on V8 and on Rhino, the reference engine."""
+    engine_or_skip(request.param)
+    global ENGINE
+    ENGINE = request.param
+    return request.param
+
+
+ENGINE = "v8"
+
+
 def run(body, data=None, **kw):
-    report = simulate(body, data or DATA, "devinstance", **kw)
+    report = simulate(body, data or DATA, "devinstance", engine=ENGINE, **kw)
     return report, [line["message"] for line in report.logs]
 
 
@@ -164,3 +177,17 @@ def test_update_multiple_after_direct_assignment_is_refused():
                     " g.updateMultiple();")
     assert report.changes == [] and not report.ok
     assert report.unsupported[0].startswith("updateMultiple after a direct field assignment (active)")
+
+
+def test_the_emulation_is_its_parts_in_order_each_plain_es5():
+    """glide/ holds exactly the parts the simulator concatenates; each is ES5 on its own (as the body
+    of the shared function scope), and so is the whole."""
+    from generator.simulator.run import GLIDE_DIR, GLIDE_GLOBALS, GLIDE_PARTS, glide_source
+    from generator.validate import check_script
+
+    assert sorted(p.name for p in GLIDE_DIR.iterdir()) == sorted([*GLIDE_PARTS, GLIDE_GLOBALS])
+    for name in GLIDE_PARTS:
+        check_script("(function () {\n" + (GLIDE_DIR / name).read_text(encoding="utf-8") + "\n})();\n", name)
+    check_script((GLIDE_DIR / GLIDE_GLOBALS).read_text(encoding="utf-8"), GLIDE_GLOBALS)
+    check_script(glide_source(), "glide")
+    assert all(len((GLIDE_DIR / n).read_text().splitlines()) <= 400 for n in GLIDE_PARTS)

@@ -1,8 +1,6 @@
 """Behaviour of the generated post-clone scripts, proven by running them in the simulator."""
 
 import json
-import os
-import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,19 +10,11 @@ from generator import config, plan
 from generator.render import render, render_postclone
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
-from tests.conftest import EXAMPLE, GOLDEN, ROOT, write_config
+from tests.conftest import ENGINES, EXAMPLE, GOLDEN, ROOT, engine_or_skip, write_config
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"
 CFG = config.load(EXAMPLE)
 DATA = load_data(FIXTURE)
-ENGINES = ["v8", "rhino"]
-
-
-def engine_or_skip(engine):
-    if engine == "rhino" and not shutil.which("rhino"):
-        if os.environ.get("CI") == "true":
-            pytest.fail("CI must run the scenarios on Rhino: install Debian's rhino package (.ci/run does)")
-        pytest.skip("rhino is not installed (apt-get install rhino); CI runs these on Rhino")
 
 
 def run(instance, mode="cleanup", data=None, cfg=CFG, **kw):

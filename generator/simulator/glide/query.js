@@ -1,0 +1,210 @@
+// Conditions: addQuery terms, encoded queries and the operators they use.
+
+// Reads a field, walking references ("role.name": the role's sys_id, then that role's name).
+function fieldValue(table, rec, field) {
+    var parts = field.split('.');
+    var cur = rec;
+    var curTable = table;
+    for (var i = 0; i < parts.length - 1; i++) {
+        var refs = REFS[curTable] || REFS[cur.sys_class_name] || {};
+        var target = refs[parts[i]];
+        if (!target) {
+            unsupported('dot-walk ' + curTable + '.' + parts[i]);
+        }
+        cur = findById(target, cur[parts[i]] || '');
+        curTable = target;
+        if (!cur) {
+            return null;
+        }
+    }
+    var v = cur[parts[parts.length - 1]];
+    return v === undefined || v === '' ? null : v;
+}
+
+function isNumber(s) {
+    return /^-?\d+(\.\d+)?$/.test(s);
+}
+
+function compare(a, b) {
+    if (isNumber(a) && isNumber(b)) {
+        return parseFloat(a) - parseFloat(b);
+    }
+    return a < b ? -1 : (a > b ? 1 : 0);
+}
+
+function listOf(value) {
+    if (value instanceof Array) {
+        var out = [];
+        for (var i = 0; i < value.length; i++) {
+            out.push(str(value[i]));
+        }
+        return out;
+    }
+    return str(value).split(',');
+}
+
+// One condition term. Operator names follow the encoded-query operators.
+function matchTerm(table, rec, term) {
+    var v = fieldValue(table, rec, term.field);
+    var s = v === null ? '' : v;
+    var want = term.value;
+    switch (term.op) {
+    case '=':
+        // A boolean 'false' also matches an empty value: unset booleans read as false (inferred:
+        // a boolean column with no value is shown and filtered as false on an instance).
+        if (want === 'false' && s === '') {
+            return true;
+        }
+        return s === want;
+    case '!=':
+        if (want === 'true' && s === '') {
+            return true;
+        }
+        if (want === 'false' && s === '') {
+            return false;
+        }
+        return s !== want;
+    case '>':
+        return s !== '' && compare(s, want) > 0;
+    case '>=':
+        return s !== '' && compare(s, want) >= 0;
+    case '<':
+        return s !== '' && compare(s, want) < 0;
+    case '<=':
+        return s !== '' && compare(s, want) <= 0;
+    case 'IN':
+        return Object.prototype.hasOwnProperty.call(term.set, s);
+    case 'NOT IN':
+        return !Object.prototype.hasOwnProperty.call(term.set, s);
+    case 'STARTSWITH':
+        return s.indexOf(want) === 0;
+    case 'ENDSWITH':
+        return want.length <= s.length && s.substring(s.length - want.length) === want;
+    case 'CONTAINS':
+    case 'LIKE':
+        return s.indexOf(want) >= 0;
+    case 'DOES NOT CONTAIN':
+    case 'DOESNOTCONTAIN':
+    case 'NOT LIKE':
+        return s.indexOf(want) < 0;
+    case 'ISEMPTY':
+        return s === '';
+    case 'ISNOTEMPTY':
+        return s !== '';
+    case 'ANYTHING':
+        return true;
+    default:
+        return unsupported('query operator ' + term.op);
+    }
+}
+
+var OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'IN', 'NOT IN', 'STARTSWITH', 'ENDSWITH', 'CONTAINS',
+    'LIKE', 'DOES NOT CONTAIN', 'DOESNOTCONTAIN', 'NOT LIKE', 'ISEMPTY', 'ISNOTEMPTY', 'ANYTHING'];
+
+function term(field, oper, value) {
+    if (OPERATORS.indexOf(oper) < 0) {
+        unsupported('query operator ' + oper);
+    }
+    var t = {field: String(field), op: oper, value: str(value), raw: value instanceof Array ? value : str(value)};
+    if (oper === 'IN' || oper === 'NOT IN') {
+        t.set = {};
+        var items = listOf(t.raw);
+        for (var i = 0; i < items.length; i++) {
+            t.set[items[i]] = true;
+        }
+    }
+    return t;
+}
+
+// Encoded query: ^NQ separates OR'ed queries, ^ ANDs terms, ^OR ORs a term with the previous one.
+var ENCODED_TERM = /^([a-z0-9_.$]+?)(NOT IN|NOT LIKE|ISNOTEMPTY|ISEMPTY|STARTSWITH|ENDSWITH|DOESNOTCONTAIN|LIKE|IN|ANYTHING|!=|>=|<=|=|>|<)(.*)$/;
+
+function parseEncoded(gr, encoded) {
+    var blocks = String(encoded).split('^NQ');
+    for (var b = 0; b < blocks.length; b++) {
+        if (b > 0) {
+            gr._blocks.push([]);
+        }
+        var parts = blocks[b].split('^');
+        var last = null;
+        for (var i = 0; i < parts.length; i++) {
+            var p = parts[i];
+            var isOr = false;
+            if (p === '' || p === 'EQ') {
+                continue;
+            }
+            if (p.indexOf('ORDERBYDESC') === 0) {
+                gr.orderByDesc(p.substring(11));
+                continue;
+            }
+            if (p.indexOf('ORDERBY') === 0) {
+                gr.orderBy(p.substring(7));
+                continue;
+            }
+            if (p.indexOf('OR') === 0 && last && ENCODED_TERM.test(p.substring(2))) {
+                isOr = true;
+                p = p.substring(2);
+            }
+            var m = ENCODED_TERM.exec(p);
+            if (!m) {
+                unsupported('encoded query term ' + p);
+            }
+            var t = term(m[1], m[2], m[3]);
+            if (isOr) {
+                last.push(t);
+            } else {
+                last = [t];
+                gr._blocks[gr._blocks.length - 1].push(last);
+            }
+        }
+    }
+}
+
+function encode(blocks) {
+    var out = [];
+    for (var b = 0; b < blocks.length; b++) {
+        var ands = [];
+        for (var i = 0; i < blocks[b].length; i++) {
+            var ors = [];
+            for (var j = 0; j < blocks[b][i].length; j++) {
+                var t = blocks[b][i][j];
+                ors.push(t.field + t.op + (t.raw instanceof Array ? t.raw.join(',') : t.raw));
+            }
+            ands.push(ors.join('^OR'));
+        }
+        out.push(ands.join('^'));
+    }
+    return out.join('^NQ');
+}
+
+function matches(table, rec, blocks) {
+    for (var b = 0; b < blocks.length; b++) {
+        var ok = true;
+        for (var i = 0; i < blocks[b].length && ok; i++) {
+            var any = false;
+            for (var j = 0; j < blocks[b][i].length && !any; j++) {
+                any = matchTerm(table, rec, blocks[b][i][j]);
+            }
+            ok = any;
+        }
+        if (ok) {
+            return true;
+        }
+    }
+    return false;
+}
+
+function QueryCondition(group) {
+    this._group = group;
+}
+QueryCondition.prototype.addOrCondition = function (field, oper, value) {
+    if (arguments.length === 2) {
+        value = oper;
+        oper = '=';
+    }
+    this._group.push(term(field, oper, value));
+    return this;
+};
+QueryCondition.prototype.addCondition = function () {
+    unsupported('QueryCondition.addCondition');
+};

@@ -1,0 +1,202 @@
+/*
+ * postclone's Glide emulation: a small, strict model of the ServiceNow server-side API that
+ * post-clone scripts use, in plain ES5 so it runs on V8 (mini-racer) and on Rhino alike.
+ *
+ * Semantics follow ServiceNow's documentation (ServiceNow/ServiceNowDocs, "GlideRecord - Global",
+ * "GlideAggregate - Global", "GlideSystem - Global", "Operators available for filters and queries").
+ * Values are strings, as on an instance: booleans are 'true'/'false', getValue() returns null for an
+ * empty field (GlideRecord - Global, getValue()), gs.getProperty() returns the alternate value or
+ * null for a missing property (GlideSystem, getProperty()), getAggregate() returns a string
+ * (GlideAggregate, getAggregate()), gs.hasRole() is about the current session's user only.
+ * A query on a parent table returns rows of its child tables (table extension). Where the
+ * documentation is silent the choice is marked "inferred" below. Anything not emulated throws
+ * "unsupported Glide API: <name>", never a silent no-op.
+ *
+ * Everything the script does is recorded in __pc: database operations (queries, updates, inserts,
+ * deletes, with a sequence number), field changes, log lines, events and attachments.
+ *
+ * The emulation is split by what it models into the files of this folder; the simulator
+ * (generator/simulator/run.py, GLIDE_PARTS) concatenates them in a fixed order inside one function
+ * scope, whose result is __pc, and then runs globals.js. This file comes first.
+ */
+// The store and its journal: tables and rows, the table hierarchy, and the record of every
+// operation, change and unsupported call the script makes (read back by generator/simulator/).
+
+var pc = {};
+var DB = {};          // class (table) -> array of records {field: string}
+var TABLES = {};      // table -> true when it exists on the simulated instance
+var seq = 0;
+pc.ops = [];
+pc.changes = [];
+pc.logs = [];
+pc.events = [];
+pc.attachments = [];
+pc.unsupported = [];
+pc.throwOn = {};      // table -> message: any query on it throws (fault injection)
+pc.now = '2026-01-01 00:00:00';
+pc.userId = '';
+pc.userName = '';
+var guidCounter = 0;
+
+// Table hierarchy: a query on a parent returns rows of its child classes too.
+// Scheduled jobs: the Scheduled Jobs module lists sysauto and its extensions.
+var CHILDREN = {
+    sysauto: ['sysauto_script', 'sysauto_report', 'sysauto_template', 'scheduled_import_set', 'sysauto_pa',
+        'scheduled_data_import', 'sysauto_query']
+};
+// Reference fields the emulation can dot-walk through: table -> field -> referenced table.
+var REFS = {
+    sys_user_has_role: {user: 'sys_user', role: 'sys_user_role', granted_by: 'sys_user_group'},
+    sys_user_grmember: {user: 'sys_user', group: 'sys_user_group'},
+    sys_user: {manager: 'sys_user', department: 'cmn_department', company: 'core_company', location: 'cmn_location'},
+    sys_user_group: {manager: 'sys_user', parent: 'sys_user_group'},
+    ecc_agent_issue: {mid_server: 'ecc_agent'},
+    ecc_agent: {user_name: null},
+    sysauto_script: {run_as: 'sys_user'},
+    sysauto: {run_as: 'sys_user'},
+    incident: {caller_id: 'sys_user', assigned_to: 'sys_user', assignment_group: 'sys_user_group'}
+};
+
+function unsupported(name) {
+    pc.unsupported.push(name);
+    throw new Error('unsupported Glide API: ' + name);
+}
+
+// A stand-in for a real API the emulation does not model: calling it is reported, never ignored.
+function notEmulated(name) {
+    return function () {
+        unsupported(name);
+    };
+}
+
+function op(kind, table, detail) {
+    seq++;
+    var o = {seq: seq, op: kind, table: table};
+    for (var k in detail) {
+        if (Object.prototype.hasOwnProperty.call(detail, k)) {
+            o[k] = detail[k];
+        }
+    }
+    pc.ops.push(o);
+    return o;
+}
+
+function str(v) {
+    if (v === null || v === undefined) {
+        return '';
+    }
+    if (v instanceof GlideElement) {
+        return v._value === null ? '' : v._value;
+    }
+    return String(v);
+}
+
+function newGuid() {
+    guidCounter++;
+    var h = guidCounter.toString(16);
+    while (h.length < 24) {
+        h = '0' + h;
+    }
+    return 'aaaaaaaa' + h;
+}
+
+function classesOf(table) {
+    var out = [table];
+    var kids = CHILDREN[table] || [];
+    for (var i = 0; i < kids.length; i++) {
+        out = out.concat(classesOf(kids[i]));
+    }
+    return out;
+}
+
+function rowsOf(table) {
+    var classes = classesOf(table);
+    var out = [];
+    for (var i = 0; i < classes.length; i++) {
+        var rows = DB[classes[i]] || [];
+        for (var j = 0; j < rows.length; j++) {
+            out.push(rows[j]);
+        }
+    }
+    return out;
+}
+
+var IDX = {};  // table -> {sys_id: record}, built on first use, dropped on insert/delete
+
+function findById(table, id) {
+    if (!Object.prototype.hasOwnProperty.call(IDX, table)) {
+        var rows = rowsOf(table);
+        var map = {};
+        for (var i = 0; i < rows.length; i++) {
+            map[rows[i].sys_id] = rows[i];
+        }
+        IDX[table] = map;
+    }
+    return Object.prototype.hasOwnProperty.call(IDX[table], id) ? IDX[table][id] : null;
+}
+
+pc.load = function (data, options) {
+    // Records arrive with string values (the snapshot loader makes sure); they are used as they
+    // are, not copied, so a 100,000-user snapshot loads in a fraction of a second.
+    for (var table in data) {
+        if (Object.prototype.hasOwnProperty.call(data, table)) {
+            TABLES[table] = true;
+            var rows = data[table];
+            for (var i = 0; i < rows.length; i++) {
+                if (!rows[i].sys_class_name) {
+                    rows[i].sys_class_name = table;
+                }
+            }
+            DB[table] = rows;
+        }
+    }
+    var extra = options.tables || [];
+    for (var t = 0; t < extra.length; t++) {
+        TABLES[extra[t]] = true;
+        DB[extra[t]] = DB[extra[t]] || [];
+    }
+    pc.now = options.now || pc.now;
+    pc.throwOn = options.throwOn || {};
+    setProperty('instance_name', options.instance);
+    var user = null;
+    var users = DB.sys_user || [];
+    for (var u = 0; u < users.length; u++) {
+        if (users[u].user_name === options.user) {
+            user = users[u];
+        }
+    }
+    pc.userId = user ? user.sys_id : '';
+    pc.userName = user ? user.user_name : options.user;
+    // Loading is not the script's doing: start the record from here.
+    pc.ops = [];
+    pc.changes = [];
+    seq = 0;
+};
+
+function setProperty(name, value) {
+    DB.sys_properties = DB.sys_properties || [];
+    TABLES.sys_properties = true;
+    var rows = DB.sys_properties;
+    for (var i = 0; i < rows.length; i++) {
+        if (rows[i].name === name) {
+            rows[i].value = value;
+            return;
+        }
+    }
+    rows.push({sys_id: newGuid(), name: name, value: value, type: 'string', sys_class_name: 'sys_properties'});
+}
+
+pc.result = function () {
+    return JSON.stringify({
+        ops: pc.ops,
+        changes: pc.changes,
+        logs: pc.logs,
+        events: pc.events,
+        attachments: pc.attachments,
+        unsupported: pc.unsupported
+    });
+};
+
+pc.dump = function () {
+    return JSON.stringify(DB);
+};
