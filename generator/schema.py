@@ -1,0 +1,335 @@
+"""The configuration's shape, declared once: every key with its type, default, constraints and meaning.
+
+generator/config.py reads every value through this table (type, default and constraints come from
+here; only checks that relate two keys or the file system are written there), and the JSON Schema
+(docs/postclone.schema.json) and the README's key tables are generated from it:
+`python -m generator.schema --write` rewrites both, and tests/test_docs.py fails when either is not
+what the table gives.
+
+Paths: `a.b` is key `b` of table `a`; `environments.<name>` is any key of a table of tables;
+`jobs[]` is each table of an array of tables.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+
+REQUIRED = object()  # the key must be given
+NO_DEFAULT = object()  # the key may be left out, and then has no value of its own
+
+INSTANCE = r"[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?"  # a DNS label, as ServiceNow instance names are
+INSTANCE_INVALID = ("{value!r} is not a ServiceNow instance name (lowercase letters, digits and hyphens, "
+                    "starting with a letter, at most 63 characters)")
+STABLE_ID = r"[a-z0-9][a-z0-9_-]{0,21}"  # "postclone preview <id>" fits sys_script_fix.name (40)
+STABLE_ID_INVALID = "{value!r} must be 1-22 lowercase letters, digits, '-' or '_'"
+PURPOSES = ("development", "test", "training")
+EMAIL_MODES = ("off", "redirect", "on")
+RUN_TYPES = ("daily", "weekly", "monthly", "periodically", "once", "on_demand")
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+HEADER_MAX = 100  # sys_ux_banner_announcement.heading length
+
+# Defaults by purpose, for the keys whose Key has by_purpose=True.
+PURPOSE_DEFAULTS: dict[str, dict[str, Any]] = {
+    "development": {"header": "DEVELOPMENT", "header_color": "#2E7D32"},
+    "test": {"header": "TEST", "header_color": "#F9A825"},
+    "training": {"header": "TRAINING", "header_color": "#1565C0"},
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One configuration key. Messages are templates over {value!r}, {length} and the key's limits."""
+
+    path: str
+    type: str  # string | boolean | integer | strings | string_or_strings | table | tables | map
+    meaning: str  # README text (markdown); also the schema's description
+    default: Any = NO_DEFAULT
+    shown_default: str = ""  # the README's default column when it is not the value itself
+    by_purpose: bool = False  # the default comes from PURPOSE_DEFAULTS
+    enum: tuple[str, ...] = ()
+    lower: bool = False  # compared in lower case
+    pattern: str = ""  # a string value must match all of it (Python and ECMAScript alike)
+    invalid: str = ""  # message when the pattern or the enum does not match
+    minimum: int | None = None
+    maximum: int | None = None
+    max_length: int | None = None
+    too_long: str = ""
+    min_items: int = 0
+    too_few: str = ""
+    item_pattern: str = ""
+    item_invalid: str = ""
+    nonempty: bool = True  # a given string must not be blank
+    readme: bool = True  # listed in the README tables (tables of tables are headings there)
+
+    @property
+    def name(self) -> str:
+        return self.path.rsplit(".", 1)[-1]
+
+    @property
+    def required(self) -> bool:
+        return self.default is REQUIRED
+
+
+def _keys(*keys: Key) -> dict[str, Key]:
+    return {k.path: k for k in keys}
+
+
+ENV = "environments.<name>"
+
+KEYS: dict[str, Key] = _keys(
+    Key("update_set", "table", "The update set and its records.", REQUIRED, readme=False),
+    Key("update_set.name", "string", "Update set name. The version is appended in the XML.", REQUIRED),
+    Key("update_set.version", "string", "Release of this configuration: letters, digits, `.`, `-`, `+`, `_`.",
+        REQUIRED, pattern=r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,39}",
+        invalid="{value!r} is not a version (letters, digits, '.', '-', '+', '_')"),
+    Key("update_set.description", "string", "Update set description.", "", nonempty=False),
+    Key("update_set.scope", "string", "Only `global` for now. Clone cleanup scripts run in the global scope.",
+        "global", enum=("global",),
+        invalid="{value!r} is not supported yet: only \"global\" (clone cleanup scripts run in the global scope)"),
+    Key("update_set.created_by", "string", "`sys_created_by` / `sys_updated_by` in the XML.", "postclone"),
+    Key("update_set.id", "string", "Stable id, 1-22 of `a-z 0-9 - _`. It is the namespace of every sys_id and "
+        "part of the build folder and record names. Set it once and never change it.", NO_DEFAULT,
+        shown_default="slug of `name`", pattern=STABLE_ID, invalid=STABLE_ID_INVALID),
+    Key("update_set.cleanup_order", "integer", "`order` of the clone cleanup script among the other cleanup "
+        "scripts.", 1000, minimum=0, maximum=1_000_000),
+
+    Key("instances", "table", "Which instances are which.", REQUIRED, readme=False),
+    Key("instances.production", "strings", "`instance_name` values of production. At least one. The scripts "
+        "never write there.", REQUIRED, min_items=1, too_few="must name at least one production instance",
+        item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
+
+    Key("environments", "map", "One table per sub-production environment.", REQUIRED, min_items=1,
+        too_few="define at least one environment", item_pattern=r"[A-Za-z0-9_-]+",
+        item_invalid="environment names are letters, digits, '-' and '_'", readme=False),
+    Key(f"{ENV}.instances", "strings", "The `instance_name` values this environment covers.", REQUIRED,
+        min_items=1, too_few="must list at least one instance", item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
+    Key(f"{ENV}.purpose", "string", "`development`, `test` or `training`. Sets the defaults below.", REQUIRED,
+        enum=PURPOSES),
+    Key(f"{ENV}.header", "string", "Header text (UI16) and banner text (Next Experience). At most 100 characters.",
+        NO_DEFAULT, by_purpose=True, max_length=HEADER_MAX,
+        too_long="is {length} characters; the banner heading holds at most {max_length}"),
+    Key(f"{ENV}.header_color", "string", "UI16 header colour, `#RRGGBB`.", NO_DEFAULT, by_purpose=True,
+        pattern=r"#[0-9A-Fa-f]{6}",
+        invalid="{value!r} is not a colour of the form #RRGGBB"),
+    Key(f"{ENV}.welcome_page", "boolean", "Activate the welcome page section that says the instance is not "
+        "production.", True),
+    Key(f"{ENV}.email", "table", "Outbound and inbound email.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.email.mode", "string", "`off`, `redirect` or `on` (see the email step above).", "off",
+        enum=EMAIL_MODES),
+    Key(f"{ENV}.email.redirect_to", "string_or_strings", "An address, a comma-separated string or an array. "
+        "Required with `redirect`, refused otherwise.", NO_DEFAULT),
+    Key(f"{ENV}.email.purge_outbox", "boolean", "Mark unsent mail from production `send-ignored`.", True),
+    Key(f"{ENV}.email.server", "string", "Sets `glide.email.server`.", NO_DEFAULT),
+    Key(f"{ENV}.email.user", "string", "Sets `glide.email.user` (never a password).", NO_DEFAULT),
+    Key(f"{ENV}.users", "table", "Who keeps access.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.users.lock", "boolean", "Lock out users who do not keep access.", True),
+    Key(f"{ENV}.users.keep_roles", "strings", "Role names whose holders keep access.", ("admin",)),
+    Key(f"{ENV}.users.keep_groups", "strings", "Group names whose members keep access.", ()),
+    Key(f"{ENV}.users.keep_users", "strings", "`user_name` values that keep access.", ()),
+    Key(f"{ENV}.ldap", "table", "LDAP servers.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.ldap.disable", "boolean", "Make every LDAP server configuration inactive.", True),
+    Key(f"{ENV}.scheduled_jobs", "table", "Scheduled jobs carried over from production.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.scheduled_jobs.disable", "boolean", "Make every scheduled job inactive.", True),
+    Key(f"{ENV}.scheduled_jobs.keep", "strings", "Names of jobs to leave active.", ()),
+    Key(f"{ENV}.mid_servers", "table", "MID servers.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.mid_servers.check", "boolean", "Check MID server users and list MID servers and their open issues.",
+        True),
+    Key(f"{ENV}.mid_servers.users", "strings", "`user_name` values of MID server users. They are checked and "
+        "never locked out.", ()),
+
+    Key("jobs", "tables", "Instance-guarded scheduled jobs this update set ships.", (), readme=False),
+    Key("jobs[].name", "string", "Job name.", REQUIRED),
+    Key("jobs[].key", "string", "Stable key (1-22 of `a-z 0-9 - _`). It fixes the sys_id, so renaming the job "
+        "updates the same record.", NO_DEFAULT, shown_default="slug of `name`", pattern=STABLE_ID,
+        invalid=STABLE_ID_INVALID),
+    Key("jobs[].run_on", "strings", "Instances the job may run on. Each must be production or listed under an "
+        "environment.", REQUIRED, min_items=1, too_few="must name at least one instance", item_pattern=INSTANCE,
+        item_invalid=INSTANCE_INVALID),
+    Key("jobs[].script", "string", "The job body (a UTF-8 `.js` file, ES5), checked with esprima. An error points "
+        "at this file and line. The generated script (guard plus body) must fit `sysauto_script.script`, which "
+        "holds 8000 characters.", REQUIRED),
+    Key("jobs[].run", "string", "`daily`, `weekly`, `monthly`, `periodically`, `once` or `on_demand`.", "daily",
+        enum=RUN_TYPES),
+    Key("jobs[].time", "string", "Time of day, `HH:MM:SS`.", "00:00:00",
+        pattern=r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]", invalid="{value!r} is not a time of the form HH:MM:SS"),
+    Key("jobs[].time_zone", "string", "IANA zone of `time` (e.g. `Europe/Berlin`). The stored `run_time` is "
+        "converted to UTC, and the zone is written to the job. Without it, `time` is taken as UTC.", NO_DEFAULT),
+    Key("jobs[].day_of_week", "string", "For `weekly`.", "monday", enum=WEEKDAYS, lower=True),
+    Key("jobs[].day_of_month", "integer", "For `monthly`.", 1, minimum=1, maximum=31),
+    Key("jobs[].interval", "string", "For `periodically` (required): `HH:MM:SS` or `D HH:MM:SS`.", NO_DEFAULT,
+        pattern=r"(?:[0-9]+ )?(?:[01]?[0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
+        invalid="{value!r} is not a duration of the form [D ]HH:MM:SS"),
+    Key("jobs[].start", "string", "First run, `YYYY-MM-DD HH:MM:SS` (required for `once`).", NO_DEFAULT,
+        pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
+        invalid="{value!r} is not a date-time of the form YYYY-MM-DD HH:MM:SS"),
+    Key("jobs[].active", "boolean", "Whether the job is active.", True),
+    Key("jobs[].description", "string", "Shown in the job script's header comment.", "", nonempty=False),
+)
+
+
+def parent_of(path: str) -> str:
+    """The key that holds `path`: "environments.<name>.email" for its `mode`, "jobs" for `jobs[].name`."""
+    if "." not in path:
+        return ""
+    parent = path.rsplit(".", 1)[0]
+    return parent.removesuffix("[]").removesuffix(".<name>")
+
+
+def children(parent: str) -> list[Key]:
+    """The keys directly inside `parent` ("" for the top level), in declaration order."""
+    return [k for k in KEYS.values() if parent_of(k.path) == parent]
+
+
+# --------------------------------------------------------------------------- JSON Schema
+
+
+def json_schema() -> dict:
+    """The JSON Schema (draft 2020-12) of the configuration, from KEYS."""
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": "https://postclone.example/postclone.schema.json",
+        "title": "postclone configuration",
+        "description": "The TOML file postclone builds from. Generated from generator/schema.py; every key is "
+                       "explained in the README (Configuration).",
+        **_object(""),
+    }
+
+
+def _object(parent: str) -> dict:
+    keys = children(parent)
+    out: dict[str, Any] = {"type": "object", "additionalProperties": False}
+    required = [k.name for k in keys if k.required]
+    if required:
+        out["required"] = required
+    out["properties"] = {k.name: _property(k) for k in keys}
+    return out
+
+
+def _property(k: Key) -> dict:
+    if k.type == "table":
+        return {"description": k.meaning, **_object(k.path)}
+    if k.type == "map":
+        return {"description": k.meaning, "type": "object", "minProperties": k.min_items,
+                "propertyNames": {"pattern": _anchored(k.item_pattern)},
+                "additionalProperties": _object(k.path)}
+    if k.type == "tables":
+        return {"description": k.meaning, "type": "array", "items": _object(k.path)}
+    out: dict[str, Any] = {"description": k.meaning}
+    if k.type == "string":
+        out.update(_string(k))
+    elif k.type == "boolean":
+        out["type"] = "boolean"
+    elif k.type == "integer":
+        out["type"] = "integer"
+        if k.minimum is not None:
+            out["minimum"] = k.minimum
+        if k.maximum is not None:
+            out["maximum"] = k.maximum
+    elif k.type == "strings":
+        out.update(_strings(k))
+    elif k.type == "string_or_strings":
+        out["oneOf"] = [{"type": "string"}, _strings(k)]
+    else:  # pragma: no cover - a typo in KEYS
+        raise ValueError(f"{k.path}: unknown type {k.type!r}")
+    if k.default is not REQUIRED and k.default is not NO_DEFAULT:
+        out["default"] = list(k.default) if isinstance(k.default, tuple) else k.default
+    return out
+
+
+def _string(k: Key) -> dict:
+    out: dict[str, Any] = {"type": "string"}
+    if k.enum and k.lower:
+        out["pattern"] = _anchored("|".join("".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in v)
+                                            for v in k.enum))
+    elif k.enum:
+        out["enum"] = list(k.enum)
+    if k.pattern:
+        out["pattern"] = _anchored(k.pattern)
+    if k.nonempty and not k.enum and not k.pattern:
+        out["pattern"] = r"\S"
+    if k.max_length is not None:
+        out["maxLength"] = k.max_length
+    return out
+
+
+def _strings(k: Key) -> dict:
+    item: dict[str, Any] = {"type": "string", "pattern": _anchored(k.item_pattern) if k.item_pattern else r"\S"}
+    out: dict[str, Any] = {"type": "array", "items": item, "uniqueItems": True}
+    if k.min_items:
+        out["minItems"] = k.min_items
+    return out
+
+
+def _anchored(pattern: str) -> str:
+    return f"^(?:{pattern})$"
+
+
+def schema_text() -> str:
+    return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------- README tables
+
+# Which table of the README lists which keys: the heading's table, and where key names start.
+README_TABLES = {"update_set": "update_set", "instances": "instances", "environments": ENV, "jobs": "jobs"}
+
+
+def readme_table(section: str) -> str:
+    """The markdown table of one README section: key, default, meaning."""
+    base = README_TABLES[section]
+    prefix = base + ("[]." if base in KEYS and KEYS[base].type == "tables" else ".")
+    rows = ["| key | default | meaning |", "|---|---|---|"]
+    for k in KEYS.values():
+        if k.readme and k.path.startswith(prefix):
+            rows.append(f"| `{k.path[len(prefix):]}` | {_shown_default(k)} | {k.meaning} |")
+    return "\n".join(rows)
+
+
+def _shown_default(k: Key) -> str:
+    if k.shown_default:
+        return k.shown_default
+    if k.by_purpose:
+        return " / ".join(f"`{PURPOSE_DEFAULTS[p][k.name]}`" for p in PURPOSES)
+    if k.default is REQUIRED:
+        return "required"
+    if k.default is NO_DEFAULT:
+        return "—"
+    value = list(k.default) if isinstance(k.default, tuple) else k.default
+    return f"`{json.dumps(value, ensure_ascii=False)}`"
+
+
+README_BEGIN = "<!-- keys of {section}: generated from generator/schema.py (python -m generator.schema --write) -->"
+README_END = "<!-- end of generated keys -->"
+
+
+def readme_with_tables(text: str) -> str:
+    """The README with every generated key table replaced by what KEYS gives."""
+    for section in README_TABLES:
+        begin = README_BEGIN.format(section=section)
+        start = text.index(begin) + len(begin)
+        end = text.index(README_END, start)
+        text = text[:start] + "\n" + readme_table(section) + "\n" + text[end:]
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """`python -m generator.schema [--write]`: print the JSON Schema, or rewrite it and the README's tables."""
+    import sys
+    from pathlib import Path
+
+    args = sys.argv[1:] if argv is None else argv
+    if args != ["--write"]:
+        sys.stdout.write(schema_text())
+        return 0
+    root = Path(__file__).resolve().parent.parent
+    (root / "docs" / "postclone.schema.json").write_text(schema_text(), encoding="utf-8")
+    readme = root / "README.md"
+    readme.write_text(readme_with_tables(readme.read_text(encoding="utf-8")), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
