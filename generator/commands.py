@@ -29,7 +29,7 @@ def _emit(data: dict, as_json: bool, human: str) -> None:
 def cli(debug: bool) -> None:
     """Guarded ServiceNow post-clone automation from one TOML file.
 
-    The pipeline is config -> render -> validate -> package -> write. Start with
+    The pipeline is config -> plan -> render -> validate -> package -> write. Start with
     `postclone init my-company.toml`, then `postclone build my-company.toml`.
     """
 
