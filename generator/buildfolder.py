@@ -5,10 +5,30 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from generator import plan
+from generator.config import Config
 from generator.errors import InputError
-from generator.package import MANIFEST_FILE, Build
+from generator.plan import MANIFEST_FILE
+
+if TYPE_CHECKING:
+    from generator.package import Build
+
+
+def target(cfg: Config, out: Path, previous: Path | None) -> tuple[plan.Plan, Path, str]:
+    """What `build` decides before it renders anything: the plan (with the DELETE updates of
+    `previous`, or those the build folder already carries), the build folder, and the inputs digest."""
+    folder = out / plan.folder_name(cfg)
+    prev = read_manifest(previous) if previous else carried_deletions(folder)
+    the_plan = plan.make(cfg, prev)
+    return the_plan, folder, the_plan.inputs_digest(os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None)
+
+
+def up_to_date_text(folder: Path, seconds: float) -> str:
+    return f"up to date: {folder}/ already holds this build ({seconds:.2f}s; --force rebuilds)"
 
 
 def unchanged(folder: Path, inputs: str) -> bool:
@@ -56,7 +76,7 @@ def read_manifest(path: Path) -> dict:
     return data
 
 
-def compare(build: Build, folder: Path) -> list[str]:
+def compare(build: "Build", folder: Path) -> list[str]:
     """Differences between an in-memory build and a build folder on disk, one line each."""
     expected = build.texts()
     actual = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}

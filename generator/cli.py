@@ -2,19 +2,24 @@
 
 Exit codes: 0 success; 1 a check found a difference or a simulated script failed; 2 bad input
 (config, files, usage); 3 internal error (traceback only with --debug). The commands themselves
-live in generator/commands.py.
+live in generator/commands.py; an unchanged rebuild is answered by generator/shortcut.py first.
 """
 
 from __future__ import annotations
 
 import sys
 
+from generator import shortcut
 from generator.errors import CheckFailed, ExitCode, PostcloneError
 
 
 def main(argv: list[str] | None = None) -> None:
     args = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in args
+    up_to_date = shortcut.answer(args)
+    if up_to_date is not None:
+        sys.stdout.write(up_to_date + "\n")
+        sys.exit(ExitCode.OK)
     import click
 
     from generator.commands import cli

@@ -11,6 +11,7 @@ import click
 
 from generator import __version__
 from generator.errors import CheckFailed, InputError
+from generator.shortcut import BUILD_OPTIONS
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -72,35 +73,37 @@ def validate(config: Path, as_json: bool) -> None:
     )
 
 
+def _build_option(name: str):
+    """A `build` option as generator/shortcut.py declares it (the shortcut parses the same names)."""
+    o = BUILD_OPTIONS[name]
+    if not o.takes_value:
+        return click.option(*o.flags, name, is_flag=True, help=o.help)
+    default = Path(o.default) if o.default is not None else None
+    return click.option(*o.flags, name, type=click.Path(path_type=Path), default=default,
+                        show_default=default is not None, help=o.help)
+
+
 @cli.command()
 @CONFIG_ARG
-@click.option("--out", type=click.Path(path_type=Path), default=Path("build"),
-              show_default=True, help="Folder that receives <id>-<version>/.")
-@click.option("--previous", type=click.Path(path_type=Path),
-              help="The previous release's build folder (or manifest.json): records it shipped that this "
-                   "config no longer has are emitted as DELETE updates.")
-@click.option("--check", is_flag=True, help="Write nothing; exit 1 if the build folder is missing or stale.")
-@click.option("--force", is_flag=True, help="Rebuild even when the build folder already matches the inputs.")
-@JSON_OPT
+@_build_option("out")
+@_build_option("previous")
+@_build_option("check")
+@_build_option("force")
+@_build_option("as_json")
 def build(config: Path, out: Path, previous: Path | None, check: bool, force: bool, as_json: bool) -> None:
     """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
     import os
 
     from generator import config as cfgmod
-    from generator import plan
-    from generator.buildfolder import carried_deletions, compare, read_manifest, unchanged
-    from generator.package import MANIFEST_FILE, folder_name
-    from generator.pipeline import assemble, inputs_digest
+    from generator.buildfolder import compare, read_manifest, target, unchanged, up_to_date_text
+    from generator.pipeline import assemble_plan
+    from generator.plan import MANIFEST_FILE
     from generator.validate import Cache
     from generator.write import write
 
     start = time.perf_counter()
     cfg = cfgmod.load(config)
-    folder = out / folder_name(cfg)
-    prev = read_manifest(previous) if previous else carried_deletions(folder)
-    epoch_env = os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None
-    the_plan = plan.make(cfg, prev)
-    inputs = inputs_digest(the_plan, epoch_env)
+    the_plan, folder, inputs = target(cfg, out, previous)
     if check:
         if not (folder / MANIFEST_FILE).is_file():
             _emit({"folder": str(folder), "up_to_date": False, "differences": ["missing: the whole build"]},
@@ -109,11 +112,10 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         existing = read_manifest(folder)
         epoch = None if os.environ.get("SOURCE_DATE_EPOCH") else int(existing.get("source_date_epoch", 0))
         # The build may have run with or without SOURCE_DATE_EPOCH: accept the digest of either.
-        candidates = {inputs, inputs_digest(the_plan, str(existing.get("source_date_epoch")))}
+        candidates = {inputs, the_plan.inputs_digest(str(existing.get("source_date_epoch")))}
         found = str(existing.get("inputs_digest", ""))
         want = found if found in candidates else inputs
-        differences = compare(assemble(cfg, epoch=epoch, previous=prev, cache=Cache.default(), inputs=want),
-                              folder)
+        differences = compare(assemble_plan(the_plan, epoch=epoch, cache=Cache.default(), inputs=want), folder)
         human = (f"{folder}/ is up to date" if not differences else
                  f"{folder}/ is stale; run: postclone build {config}\n" + "\n".join(differences))
         _emit({"folder": str(folder), "up_to_date": not differences, "differences": differences}, as_json, human)
@@ -123,9 +125,9 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     if not force and unchanged(folder, inputs):
         seconds = time.perf_counter() - start
         _emit({"folder": str(folder), "unchanged": True, "seconds": round(seconds, 3)}, as_json,
-              f"up to date: {folder}/ already holds this build ({seconds:.2f}s; --force rebuilds)")
+              up_to_date_text(folder, seconds))
         return
-    result = assemble(cfg, previous=prev, cache=Cache.default(), inputs=inputs)
+    result = assemble_plan(the_plan, cache=Cache.default(), inputs=inputs)
     folder = write(result, out)
     seconds = time.perf_counter() - start
     files = sorted([*result.files, "manifest.json"])

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from generator.config import WEEKDAYS, Config, Job
-from generator.plan import Plan, Planned
+from generator.plan import MANIFEST_FILE, UPDATE_SET_FILE, Plan, Planned
 from generator.render import Script
 from generator.validate import Stats
 
@@ -304,10 +304,6 @@ def update_set_xml(plan: Plan, recs: list[Record], epoch: int) -> str:
     return XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
 
 
-UPDATE_SET_FILE = "update_set.xml"
-MANIFEST_FILE = "manifest.json"
-
-
 @dataclass(frozen=True, slots=True)
 class Build:
     """Everything a build writes, as text, keyed by path inside the build folder."""
@@ -320,11 +316,6 @@ class Build:
     def texts(self) -> dict[str, str]:
         """Every file of the build folder, the manifest included."""
         return {**self.files, MANIFEST_FILE: manifest_text(self.manifest)}
-
-
-def folder_name(cfg: Config) -> str:
-    """The build folder's name: <id>-<version>."""
-    return f"{cfg.update_set.id}-{cfg.update_set.version}"
 
 
 def manifest_text(manifest: dict) -> str:
@@ -355,4 +346,4 @@ def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: S
     }
     if removed:
         manifest["deleted"] = [p.entry() for p in plan.deletions]
-    return Build(folder_name(cfg), files, manifest, stats)
+    return Build(plan.folder_name, files, manifest, stats)

@@ -6,10 +6,7 @@ returns a `Build` (files and manifest as text) that generator/write.py puts on d
 
 from __future__ import annotations
 
-import hashlib
-import json
-
-from generator import __version__, plan
+from generator import plan
 from generator.config import Config
 from generator.package import Build, build_epoch, package
 from generator.render import render
@@ -20,18 +17,13 @@ def assemble(cfg: Config, epoch: int | None = None, previous: dict | None = None
              cache: Cache | None = None, inputs: str = "") -> Build:
     """plan -> render -> validate -> package. `previous` is an earlier release's manifest; `cache`
     lets validation skip texts this same validator has already accepted."""
+    return assemble_plan(plan.make(cfg, previous), epoch, cache, inputs)
+
+
+def assemble_plan(the_plan: plan.Plan, epoch: int | None = None, cache: Cache | None = None,
+                  inputs: str = "") -> Build:
+    """render -> validate -> package of a plan already made."""
     epoch = build_epoch() if epoch is None else epoch
-    the_plan = plan.make(cfg, previous)
     scripts = render(the_plan)
     stats = validate(scripts, cache)
-    return package(the_plan, scripts, epoch, inputs or inputs_digest(the_plan, str(epoch)), stats)
-
-
-def inputs_digest(the_plan: plan.Plan, epoch_env: str | None) -> str:
-    """Everything a build's output depends on: tool version, config and job files, the records an
-    earlier release shipped that this one deletes, and SOURCE_DATE_EPOCH when set."""
-    h = hashlib.sha256()
-    for part in (__version__, the_plan.config.digest, epoch_env or ""):
-        h.update(part.encode("utf-8") + b"\0")
-    h.update(json.dumps([p.entry() for p in the_plan.deletions], sort_keys=True).encode())
-    return h.hexdigest()
+    return package(the_plan, scripts, epoch, inputs or the_plan.inputs_digest(str(epoch)), stats)

@@ -8,8 +8,11 @@ means adding `templates/postclone/steps/<name>.js.j2` and its name to POSTCLONE_
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 
+from generator import __version__
 from generator.config import Config, Job
 from generator.ids import record_id, sys_id
 
@@ -28,6 +31,10 @@ JOB_TABLE = "sysauto_script"
 # Records the post-clone script itself creates on the target at run time, keyed by a sys_id the
 # release owns (so a second run finds and updates them instead of adding more).
 OWNED = {"welcome": "sys_home", "banner": "sys_ux_banner_announcement"}
+
+# The build folder, <id>-<version>/, holds the scripts, these two files, and nothing else.
+UPDATE_SET_FILE = "update_set.xml"
+MANIFEST_FILE = "manifest.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +74,25 @@ class Plan:
     @property
     def shipped_job_ids(self) -> list[str]:
         return sorted(p.sys_id for _, p in self.jobs)
+
+    @property
+    def folder_name(self) -> str:
+        """The build folder's name: <id>-<version>."""
+        return folder_name(self.config)
+
+    def inputs_digest(self, epoch_env: str | None) -> str:
+        """Everything a build's output depends on: tool version, config and job files, the records an
+        earlier release shipped that this one deletes, and SOURCE_DATE_EPOCH when set."""
+        h = hashlib.sha256()
+        for part in (__version__, self.config.digest, epoch_env or ""):
+            h.update(part.encode("utf-8") + b"\0")
+        h.update(json.dumps([p.entry() for p in self.deletions], sort_keys=True).encode())
+        return h.hexdigest()
+
+
+def folder_name(cfg: Config) -> str:
+    """The build folder's name: <id>-<version>."""
+    return f"{cfg.update_set.id}-{cfg.update_set.version}"
 
 
 def make(cfg: Config, previous: dict | None = None) -> Plan:
