@@ -99,7 +99,29 @@ def test_values_are_strings_and_get_value_returns_null_for_empty():
     _, logs = run("var g = new GlideRecord('sys_user'); g.get('u4');"
                   "gs.log(typeof g.getValue('active') + ' ' + g.getValue('active') + ' ' + g.getValue('age') + ' '"
                   " + (g.active == 'true') + ' ' + g.age.nil() + ' ' + g.getValue('missing'));")
-    assert logs == ["string true null true true null"]
+    assert logs == ["string 1 null true true null"]
+
+
+def test_booleans_read_as_1_and_0_through_get_value_and_as_true_false_as_text():
+    """c_GlideRecordAPI.md, getValue(): "Boolean values return as "0" and "1" string values instead of
+    false and true"; the element's text (toString, concatenation, getDisplayValue) is "true"/"false"."""
+    _, logs = run("var g = new GlideRecord('sys_user'); g.get('u1');"
+                  "gs.log([g.getValue('active'), g.getValue('locked_out'), g.getDisplayValue('active'),"
+                  " g.active.toString(), '' + g.active, g.active.getValue(), g.getValue('user_name')].join(' '));")
+    assert logs == ["1 0 true true true 1 ann"]
+
+
+@pytest.mark.parametrize("value", ["true", "'true'", "1", "'1'"])
+def test_a_boolean_query_matches_whichever_form_the_script_passes(value):
+    assert names(f"gr.addQuery('active', {value}); gr.orderBy('user_name');") == ["ann", "bob", "dee,x"]
+
+
+def test_a_boolean_set_in_any_form_is_stored_as_the_platform_stores_it():
+    report, _ = run("var g = new GlideRecord('sys_user'); g.get('u1'); g.setValue('locked_out', 1); g.update();"
+                    "g.get('u2'); g.locked_out = '1'; g.update(); g.get('u3'); g.setValue('active', '0'); g.update();",
+                    keep_state=True)
+    users = {u["user_name"]: u for u in report.state["sys_user"]}
+    assert (users["ann"]["locked_out"], users["bob"]["locked_out"], users["cyd"]["active"]) == ("true", "true", "false")
 
 
 def test_update_multiple_changes_only_matching_rows_and_counts_one_operation():

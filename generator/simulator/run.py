@@ -25,8 +25,8 @@ from generator.simulator.report import RawRun, Report, build_report
 
 GLIDE_DIR = Path(__file__).resolve().parent / "glide"
 # The Glide emulation's parts, in the order they run inside one shared function scope.
-GLIDE_PARTS = ("store.js", "query.js", "element.js", "record.js", "record_writes.js", "aggregate.js",
-               "system.js", "attachment.js", "api.js")
+GLIDE_PARTS = ("store.js", "dictionary.js", "query.js", "element.js", "record.js", "record_writes.js",
+               "aggregate.js", "system.js", "attachment.js", "api.js")
 GLIDE_GLOBALS = "globals.js"
 DEFAULT_NOW = "2026-01-01 00:00:00"
 

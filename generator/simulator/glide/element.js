@@ -5,11 +5,13 @@ function GlideElement(gr, name, value) {
     this._name = name;
     this._value = value === undefined || value === '' ? null : value;
 }
+// A boolean element reads "true"/"false" as text (toString, getDisplayValue, concatenation) and
+// "1"/"0" through getValue(), as GlideRecord.getValue() does (c_GlideRecordAPI.md).
 GlideElement.prototype.toString = function () {
     return this._value === null ? '' : this._value;
 };
 GlideElement.prototype.getValue = function () {
-    return this._value;
+    return readValue(this._gr._table, this._name, this._value);
 };
 GlideElement.prototype.setValue = function (v) {
     this._gr.setValue(this._name, v);

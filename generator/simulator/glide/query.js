@@ -1,7 +1,8 @@
 // Conditions: addQuery terms, encoded queries and the operators they use.
 
-// Reads a field, walking references ("role.name": the role's sys_id, then that role's name).
-function fieldValue(table, rec, field) {
+// Reads a field, walking references ("role.name": the role's sys_id, then that role's name): the
+// stored value, or with `read` what getValue() returns for it (booleans as "1"/"0").
+function fieldValue(table, rec, field, read) {
     var parts = field.split('.');
     var cur = rec;
     var curTable = table;
@@ -17,7 +18,11 @@ function fieldValue(table, rec, field) {
             return null;
         }
     }
-    var v = cur[parts[parts.length - 1]];
+    var last = parts[parts.length - 1];
+    var v = cur[last];
+    if (read) {
+        return readValue(cur.sys_class_name || curTable, last, v);
+    }
     return v === undefined || v === '' ? null : v;
 }
 
@@ -101,11 +106,15 @@ function matchTerm(table, rec, term) {
 var OPERATORS = ['=', '!=', '>', '>=', '<', '<=', 'IN', 'NOT IN', 'STARTSWITH', 'ENDSWITH', 'CONTAINS',
     'LIKE', 'DOES NOT CONTAIN', 'DOESNOTCONTAIN', 'NOT LIKE', 'ISEMPTY', 'ISNOTEMPTY', 'ANYTHING'];
 
-function term(field, oper, value) {
+function term(field, oper, value, table) {
     if (OPERATORS.indexOf(oper) < 0) {
         unsupported('query operator ' + oper);
     }
     var t = {field: String(field), op: oper, value: str(value), raw: value instanceof Array ? value : str(value)};
+    if (table && t.field.indexOf('.') < 0 && isBoolean(table, t.field) && !(value instanceof Array)) {
+        // true, 'true', 1 and '1' all query a boolean's stored 'true' (and likewise for false).
+        t.value = t.raw = storedBoolean(t.value);
+    }
     if (oper === 'IN' || oper === 'NOT IN') {
         t.set = {};
         var items = listOf(t.raw);
@@ -149,7 +158,7 @@ function parseEncoded(gr, encoded) {
             if (!m) {
                 unsupported('encoded query term ' + p);
             }
-            var t = term(m[1], m[2], m[3]);
+            var t = term(m[1], m[2], m[3], gr._table);
             if (isOr) {
                 last.push(t);
             } else {

@@ -36,7 +36,7 @@ GlideRecord.prototype.addQuery = function (field, oper, value) {
         value = oper;
         oper = '=';
     }
-    var group = [term(field, oper, value)];
+    var group = [term(field, oper, value, this._table)];
     this._blocks[this._blocks.length - 1].push(group);
     return new QueryCondition(group);
 };
@@ -178,7 +178,7 @@ GlideRecord.prototype.get = function (field, value) {
         value = field;
         field = 'sys_id';
     }
-    this._blocks = [[[term(field, '=', value)]]];
+    this._blocks = [[[term(field, '=', value, this._table)]]];
     this._limit = 1;
     this.query();
     return this.next();
@@ -190,27 +190,33 @@ GlideRecord.prototype._collect = function () {
         if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k)) {
             var v = this[k];
             if (!(v instanceof GlideElement) && typeof v !== 'function') {
-                this._pending[k] = str(v);
+                this._pending[k] = isBoolean(this._table, k) ? storedBoolean(str(v)) : str(v);
             }
         }
     }
     return this._pending;
 };
 
+// getValue(): "Returns null if the field is empty or the field doesn't exist. Boolean values return
+// as "0" and "1" string values instead of false and true" (c_GlideRecordAPI.md).
 GlideRecord.prototype.getValue = function (field) {
     if (Object.prototype.hasOwnProperty.call(this._pending, field)) {
-        return this._pending[field] === '' ? null : this._pending[field];
+        return readValue(this._table, field, this._pending[field]);
     }
     if (this._current === null) {
         return null;
     }
-    return fieldValue(this._table, this._current, field);
+    return fieldValue(this._table, this._current, field, true);
 };
+// getDisplayValue(field): the value as shown, booleans as "true"/"false".
 GlideRecord.prototype.getDisplayValue = function (field) {
     if (arguments.length === 0) {
         return str(this.getValue('name') || this.getValue('number') || this.getValue('sys_id'));
     }
-    return str(this.getValue(field));
+    if (Object.prototype.hasOwnProperty.call(this._pending, field)) {
+        return this._pending[field];
+    }
+    return this._current === null ? '' : str(fieldValue(this._table, this._current, field));
 };
 GlideRecord.prototype.getUniqueValue = function () {
     return this.getValue('sys_id');
@@ -219,7 +225,8 @@ GlideRecord.prototype.setValue = function (field, value) {
     if (value instanceof GlideElement) {
         value = value._value;
     }
-    this._pending[field] = str(typeof value === 'boolean' ? (value ? 'true' : 'false') : value);
+    value = str(typeof value === 'boolean' ? (value ? 'true' : 'false') : value);
+    this._pending[field] = isBoolean(this._table, field) ? storedBoolean(value) : value;
     if (this[field] !== undefined && !(this[field] instanceof GlideElement)) {
         delete this[field];
     }

@@ -216,6 +216,21 @@
             return v === null || v === undefined ? '' : String(v);
         }
 
+        // A boolean read from getValue() is "1" or "0" ("Boolean values return as "0" and "1" string
+        // values instead of false and true", GlideRecord getValue()); text and exports say "true".
+        function isTrue(v) {
+            var s = String(v);
+            return s === 'true' || s === '1';
+        }
+
+        // Whether a field's value already is the wanted one; "true"/"false" wanted means a boolean.
+        function sameValue(have, wanted) {
+            if (wanted === 'true' || wanted === 'false') {
+                return (have === 'true' || have === '1') === (wanted === 'true') && have !== '';
+            }
+            return have === wanted;
+        }
+
         // Sets a system property (sys_properties row), creating it when missing. Writes only on a difference.
         function setProperty(r, name, wanted, type, description) {
             var gr = new GlideRecord('sys_properties');
@@ -253,7 +268,7 @@
             if (gr.get(sysId)) {
                 var diff = [];
                 for (f in fields) {
-                    if (Object.prototype.hasOwnProperty.call(fields, f) && value(gr, f) !== fields[f]) {
+                    if (Object.prototype.hasOwnProperty.call(fields, f) && !sameValue(value(gr, f), fields[f])) {
                         diff.push(f);
                     }
                 }
@@ -597,10 +612,10 @@
                     continue;
                 }
                 var problems = [];
-                if (value(u, 'active') !== 'true') {
+                if (!isTrue(value(u, 'active'))) {
                     problems.push('inactive');
                 }
-                if (value(u, 'locked_out') === 'true') {
+                if (isTrue(value(u, 'locked_out'))) {
                     problems.push('locked out');
                 }
                 var role = new GlideRecord('sys_user_has_role');
