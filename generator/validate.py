@@ -16,74 +16,9 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from generator.errors import ScriptError
+from generator.es5 import Es5Checker
 
 SYSAUTO_SCRIPT_MAX = 8000  # sysauto_script.script and sysauto.condition column length (SDK schema)
-
-# AST node types that only exist from ES2015 on.
-ES6_NODES = {
-    "ArrowFunctionExpression": "arrow functions",
-    "TemplateLiteral": "template literals",
-    "TaggedTemplateExpression": "tagged templates",
-    "ClassDeclaration": "classes",
-    "ClassExpression": "classes",
-    "ArrayPattern": "destructuring",
-    "ObjectPattern": "destructuring",
-    "AssignmentPattern": "default parameters",
-    "RestElement": "rest parameters",
-    "SpreadElement": "spread",
-    "ForOfStatement": "for-of loops",
-    "YieldExpression": "generators",
-    "AwaitExpression": "async functions",
-    "MetaProperty": "new.target",
-    "Super": "super",
-    "Import": "import()",
-}
-
-
-class _Es5Checker:
-    """esprima calls this for every node, innermost first; the earliest problem in the text wins."""
-
-    def __init__(self, with_positions: bool = True) -> None:
-        self.problem: tuple[int, int, str] | None = None
-        self.with_positions = with_positions
-
-    def __call__(self, node: Any, meta: Any) -> None:
-        what = self._es6(node)
-        if what and not self.with_positions:
-            self.problem = (0, 0, what)
-        elif what:
-            start = meta["start"] if isinstance(meta, dict) else meta.start
-            line = start["line"] if isinstance(start, dict) else start.line
-            column = start["column"] if isinstance(start, dict) else start.column
-            found = (line, column + 1, f"{what} are ES2015+ syntax; ServiceNow global scripts run as ES5")
-            if self.problem is None or found[:2] < self.problem[:2]:
-                self.problem = found
-
-    @staticmethod
-    def _es6(node: Any) -> str | None:
-        kind = node.type
-        if kind in ES6_NODES:
-            return ES6_NODES[kind]
-        if kind == "VariableDeclaration" and node.kind != "var":
-            return f"'{node.kind}' declarations"
-        if kind in ("FunctionDeclaration", "FunctionExpression"):
-            if getattr(node, "generator", False):
-                return "generators"
-            if getattr(node, "isAsync", False) or getattr(node, "async", False):
-                return "async functions"
-        if kind == "Property" and (node.shorthand or node.method or node.computed):
-            return "shorthand, method and computed properties"
-        if kind == "Literal":
-            regex = getattr(node, "regex", None)
-            if regex is not None and ({"u", "y"} & set(regex.flags or "")):
-                return "regular expression flags u and y"
-            raw = getattr(node, "raw", "") or ""
-            if raw[:2].lower() in ("0b", "0o"):
-                return "binary and octal literals"
-        if kind in ("BinaryExpression", "AssignmentExpression") and node.operator in ("**", "**="):
-            return "exponent operators"
-        return None
-
 
 class Stats:
     """What a validation did: a test-suite guard on the work per build (not a timing)."""
@@ -153,6 +88,7 @@ def validator_digest() -> str:
     h = hashlib.sha256()
     h.update(Path(__file__).read_bytes())
     h.update(Path(__file__).with_name("esprima_fast.py").read_bytes())
+    h.update(Path(__file__).with_name("es5.py").read_bytes())
     spec = importlib.util.find_spec("esprima")
     if spec is not None and spec.origin:
         folder = Path(spec.origin).parent
@@ -177,9 +113,10 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
         stats.parsed += 1
     # First pass without locations (a third faster); positions are computed only for a script
     # that has a problem, by a second pass.
-    checker = _Es5Checker(with_positions=False)
+    checker = Es5Checker(with_positions=False)
     try:
         esprima.parseScript(text, {}, checker)
+        checker.finish()
     except esprima.Error as err:
         line = getattr(err, "lineNumber", 0) or 0
         column = getattr(err, "column", 0) or 0
@@ -188,8 +125,9 @@ def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache
     except RecursionError:
         raise ScriptError(f"{label}: nesting too deep to parse") from None
     if checker.problem:
-        checker = _Es5Checker(with_positions=True)
+        checker = Es5Checker(with_positions=True)
         esprima.parseScript(text, {"loc": True}, checker)
+        checker.finish()
         assert checker.problem is not None  # the same parse finds the same problem, now with its position
         line, column, message = checker.problem
         raise ScriptError(f"{label}:{line}:{column}: {message}")

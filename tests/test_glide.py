@@ -8,7 +8,8 @@ from tests.conftest import ENGINES, engine_or_skip
 DATA = {
     "sys_user_role": [{"sys_id": "r1", "name": "admin"}, {"sys_id": "r2", "name": "itil"}],
     "sys_user": [
-        {"sys_id": "u1", "user_name": "ann", "active": "true", "locked_out": "false", "age": "30"},
+        {"sys_id": "u1", "user_name": "ann", "active": "true", "locked_out": "false", "age": "30",
+         "company": ""},
         {"sys_id": "u2", "user_name": "bob", "active": "true", "locked_out": "", "age": "9"},
         {"sys_id": "u3", "user_name": "cyd", "active": "false", "locked_out": "true", "age": "100"},
         {"sys_id": "u4", "user_name": "dee,x", "active": "true", "locked_out": "false", "age": ""},
@@ -90,9 +91,53 @@ def test_unknown_dot_walk_is_unsupported_not_silent():
     report, logs = run("var g = new GlideRecord('sys_user'); g.addQuery('company.name', 'x'); g.query();"
                        "gs.log(g.getRowCount());")
     assert report.ok and logs == ["0"]  # a known reference into a table the snapshot lacks: no match
-    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('nope.name', 'x'); g.query();")
-    assert report.unsupported == ["dot-walk sys_user.nope"] and "unsupported Glide API" in report.error
+    # a field the table has but the emulation cannot follow: reported, never guessed
+    report, _ = run("var g = new GlideRecord('sys_user'); g.addQuery('age.name', 'x'); g.query();")
+    assert report.unsupported == ["dot-walk sys_user.age"] and "unsupported Glide API" in report.error
     assert not report.ok
+
+
+def test_an_invalid_query_term_is_dropped_so_the_query_widens_and_the_run_fails():
+    """c_GlideRecordAPI.md: "the invalid part of the query condition is dropped, and the results are
+    based on the valid part of the query, which may return all records from the table"."""
+    report, logs = run("var g = new GlideRecord('sys_user'); g.addQuery('actve', false); g.query();"
+                       "gs.log(String(g.getRowCount()));"
+                       "var u = new GlideRecord('sys_user'); u.addQuery('nope.name', 'x'); u.addQuery('active', true);"
+                       "u.query(); gs.log(String(u.getRowCount()));")
+    assert logs == ["4", "3"]
+    assert report.warnings == [
+        "sys_user: invalid query term actve=false (no such field): dropped, so the query widens to every record of "
+        "the table",
+        "sys_user: invalid query term nope.name=x (no such field): dropped, so the query widens to active=true"]
+    assert not report.ok
+
+
+@pytest.mark.parametrize("strict", [
+    "gs.getSession().setStrictQuery(true);",
+    "var p = new GlideRecord('sys_properties'); p.initialize(); p.setValue('name', 'glide.invalid_query.returns_no_rows');"
+    " p.setValue('value', 'true'); p.insert();",
+])
+def test_strict_query_returns_no_rows_for_an_invalid_term(strict):
+    """r_AvailableSystemProperties.md, glide.invalid_query.returns_no_rows: "When this property is true,
+    invalid queries containing invalid or undefined field names always return no rows"; the session's
+    setStrictQuery() overrides it."""
+    report, logs = run(strict + "var g = new GlideRecord('sys_user'); g.addQuery('actve', false);"
+                       "g.setValue('locked_out', true); g.updateMultiple(); gs.log('done');", keep_state=True)
+    assert logs == ["done"] and report.changes == [c for c in report.changes if c["table"] == "sys_properties"]
+    assert report.warnings == ["sys_user: invalid query term actve=false (no such field): the query returns no rows "
+                               "(strict query)"]
+    report, _ = run("gs.getSession().setStrictQuery(false);" + strict.replace("setStrictQuery(true);", "") +
+                    "var g = new GlideRecord('sys_user'); g.addQuery('actve', false); g.query();")
+    if "returns_no_rows" in strict:  # the session's choice wins over the property
+        assert report.warnings[0].endswith("every record of the table")
+
+
+def test_is_valid_field_knows_the_columns_of_a_loaded_table():
+    _, logs = run("var g = new GlideRecord('sys_user'); var h = new GlideRecord('sys_home');"
+                  "gs.log([g.isValidField('user_name'), g.isValidField('sys_id'), g.isValidField('actve'),"
+                  " h.isValidField('anything'), new GlideRecord('no_table').isValidField('x')].join(' '));",
+                  tables=["sys_home"])
+    assert logs == ["true true false true false"]  # sys_home has no rows here: it cannot be checked
 
 
 def test_values_are_strings_and_get_value_returns_null_for_empty():
@@ -175,8 +220,8 @@ def test_unsupported_api_throws_and_is_reported_even_when_caught():
     report, logs = run("try { new GlideRecord('sys_user').addJoinQuery('x'); } catch (e) { gs.log(e.message); }")
     assert logs == ["unsupported Glide API: GlideRecord.addJoinQuery"]
     assert report.unsupported == ["GlideRecord.addJoinQuery"] and not report.ok
-    report, _ = run("gs.getSession();")
-    assert report.error == "Error: unsupported Glide API: gs.getSession"
+    report, _ = run("gs.getSession().getClientIP();")
+    assert report.error == "Error: unsupported Glide API: GlideSession.getClientIP"
     report, _ = run("var q = new GlideQuery('sys_user');")
     assert report.error == "Error: unsupported Glide API: GlideQuery"
 

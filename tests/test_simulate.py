@@ -74,11 +74,11 @@ def test_simulate_cli_exits_1_when_the_script_fails(tmp_path):
     for f in (ROOT / "examples" / "acme" / "jobs").iterdir():
         (tmp_path / "jobs").mkdir(exist_ok=True)
         (tmp_path / "jobs" / f.name).write_text(f.read_text())
-    (tmp_path / "bad.js").write_text("var s = gs.getSession();\n")
+    (tmp_path / "bad.js").write_text("var s = gs.getSession().getClientIP();\n")
     r = run_cli("simulate", tmp_path / "postclone.toml", "--instance", "acme", "--data", FIXTURE,
                 "--job", "nightly-hr-sync")
     assert r.returncode == 1
-    assert "unsupported Glide API: gs.getSession" in r.stdout and "Traceback" not in r.stderr
+    assert "unsupported Glide API: GlideSession.getClientIP" in r.stdout and "Traceback" not in r.stderr
 
 
 def test_guarded_job_runs_only_on_its_instances():

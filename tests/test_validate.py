@@ -61,3 +61,36 @@ def test_job_es6_names_the_users_file(tmp_path):
     with pytest.raises(ScriptError) as err:
         assemble(config.load(path), epoch=0)
     assert str(err.value).startswith(f"{tmp_path / 'j.js'}:2:3: 'let' declarations")
+
+
+RHINO_DIFFERS = [
+    ("if (x) {\n    function f() {}\n}", 2, 5, "a function declaration inside a block"),
+    ("try { function t() {} } catch (e) {}", 1, 7, "a function declaration inside a block"),
+    ("switch (a) { case 1: function k() {} }", 1, 22, "a function declaration inside a block"),
+    ("var a = gs.getProperty('a').replace(/x/g, '');", 1, 9, "'.replace' on the result of getProperty()"),
+    ("var n = gr.getValue('name').length;", 1, 9, "'.length' on the result of getValue()"),
+    ("var p = new GlideDateTime().getValue().split(' ');", 1, 9, "'.split' on the result of getValue()"),
+]
+
+
+@pytest.mark.parametrize("code,line,column,what", RHINO_DIFFERS, ids=[c[0] for c in RHINO_DIFFERS])
+def test_what_rhino_runs_differently_from_v8_is_refused_with_position(code, line, column, what):
+    with pytest.raises(ScriptError) as err:
+        check_script(code, "x.js")
+    assert str(err.value).startswith(f"x.js:{line}:{column}: {what}")
+
+
+def test_declarations_at_the_top_of_functions_and_converted_host_strings_pass():
+    check_script("function g() { function h() {} return h; }\nvar f = function () { function i() {} };\n"
+                 "var a = String(gs.getProperty('a')).replace(/x/g, '');\n"
+                 "var b = gr.getValue('x').toLowerCase() + gr.getValue('y').indexOf('z');", "ok.js")
+
+
+def test_the_post_clone_script_converts_the_date_it_puts_in_a_file_name():
+    """The users step named its attachment from GlideDateTime().getValue().replace(...): on a Java string
+    that is Java's replace, so the colons stayed in the file name. The validator now refuses it."""
+    from generator import plan
+    from generator.render import render_postclone
+    from tests.conftest import EXAMPLE
+
+    check_script(render_postclone(plan.make(config.load(EXAMPLE)), "apply"), "postclone-apply.js")

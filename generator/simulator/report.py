@@ -32,6 +32,7 @@ class Step:
     writes: int = 0
     changes: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # what the instance would do silently (they fail the run)
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Report:
     events: list[dict]
     attachments: list[dict]
     state: dict | None = None
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def queries(self) -> int:
@@ -63,7 +65,7 @@ class Report:
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.unsupported and not self.failed_steps
+        return self.error is None and not self.unsupported and not self.failed_steps and not self.warnings
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
@@ -84,6 +86,7 @@ class Report:
             "ok": self.ok,
             "error": self.error,
             "unsupported": self.unsupported,
+            "warnings": self.warnings,
             "totals": {
                 "queries": self.queries,
                 "writes": len(self.write_ops),
@@ -94,7 +97,7 @@ class Report:
                 {
                     "name": s.name, "summary": s.summary, "changed": s.changed, "kept": s.kept,
                     "failed": s.failed, "queries": s.queries, "writes": s.writes, "changes": s.changes,
-                    "log": [f"{line['level']}: {line['message']}" for line in s.logs],
+                    "log": [f"{line['level']}: {line['message']}" for line in s.logs], "warnings": s.warnings,
                 }
                 for s in self.steps
             ],
@@ -125,11 +128,14 @@ class Report:
             for line in s.logs:
                 if not SUMMARY_RE.match(line["message"]):
                     out.append(f"  log {line['level']}: {line['message']}")
+            out += [f"  warning: {w}" for w in s.warnings]
         for e in self.events:
             out.append(f"event {e['name']} ({e['table']} {e['sys_id']})")
         out.append(f"totals: {self.queries} queries, {len(self.write_ops)} writes, {len(self.changes)} records changed")
         if self.unsupported:
             out.append("unsupported Glide API: " + ", ".join(sorted(set(self.unsupported))))
+        if self.warnings:
+            out.append(f"{len(self.warnings)} warning{'s' if len(self.warnings) > 1 else ''}: the run fails")
         if self.error:
             out.append(f"the script threw: {self.error}")
         elif self.failed_steps:
@@ -149,6 +155,7 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
     events: list[tuple[int, str, dict]] = [(o["seq"], "op", o) for o in r["ops"]]
     events += [(c["seq"], "change", c) for c in r["changes"]]
     events += [(line["seq"], "log", line) for line in r["logs"]]
+    events += [(w["seq"], "warning", w) for w in r.get("warnings", [])]
     events.sort(key=lambda e: (e[0], e[1] != "op"))
     steps: list[Step] = []
     current = Step("guard")
@@ -160,6 +167,8 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
                 current.writes += 1
         elif kind == "change":
             current.changes.append(item)
+        elif kind == "warning":
+            current.warnings.append(item["message"])
         else:
             current.logs.append(item)
             m = SUMMARY_RE.match(item["message"])
@@ -169,7 +178,8 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
                 current.changed, current.kept, current.failed = int(m.group(3)), int(m.group(4)), m.group(5)
                 steps.append(current)
                 current = Step("end")
-    if current.queries or current.writes or current.changes or current.logs or not steps:
+    if current.queries or current.writes or current.changes or current.logs or current.warnings or not steps:
         steps.append(current)
     return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
-                  r["changes"], r["logs"], r["events"], r["attachments"], raw.state)
+                  r["changes"], r["logs"], r["events"], r["attachments"], raw.state,
+                  [w["message"] for w in r.get("warnings", [])])

@@ -186,6 +186,62 @@ function encode(blocks) {
     return out.join('^NQ');
 }
 
+// Whether a term's field exists: each part of a dot-walk on the table it reaches.
+function termFieldExists(table, field) {
+    var parts = field.split('.');
+    var cur = table;
+    for (var i = 0; i < parts.length; i++) {
+        if (!fieldExists(cur, parts[i])) {
+            return false;
+        }
+        if (i < parts.length - 1) {
+            var target = (REFS[cur] || {})[parts[i]];
+            if (!target) {
+                return true;  // fieldValue() reports a dot-walk it cannot follow as unsupported
+            }
+            cur = target;
+        }
+    }
+    return true;
+}
+
+// An invalid query term (a field the table does not have) is not an error on an instance: "the
+// invalid part of the query condition is dropped, and the results are based on the valid part of
+// the query, which may return all records from the table" (c_GlideRecordAPI.md). With
+// glide.invalid_query.returns_no_rows = true, or gs.getSession().setStrictQuery(true), such a query
+// returns no rows instead (r_AvailableSystemProperties.md). Either way the simulator warns, and a
+// warning fails the run. Returns the blocks to match, or null for "no rows".
+function validBlocks(table, blocks) {
+    var out = [];
+    var dropped = [];
+    for (var b = 0; b < blocks.length; b++) {
+        var ands = [];
+        for (var i = 0; i < blocks[b].length; i++) {
+            var ors = [];
+            for (var j = 0; j < blocks[b][i].length; j++) {
+                var t = blocks[b][i][j];
+                if (termFieldExists(table, t.field)) {
+                    ors.push(t);
+                } else {
+                    dropped.push(t.field + t.op + (t.raw instanceof Array ? t.raw.join(',') : t.raw));
+                }
+            }
+            if (ors.length) {
+                ands.push(ors);
+            }
+        }
+        out.push(ands);
+    }
+    if (!dropped.length) {
+        return blocks;
+    }
+    var strict = strictQuery();
+    warn(table + ': invalid query term' + (dropped.length > 1 ? 's ' : ' ') + dropped.join(', ') + ' (no such field): ' +
+        (strict ? 'the query returns no rows (strict query)' : 'dropped, so the query widens to ' +
+            (encode(out) || 'every record of the table')));
+    return strict ? null : out;
+}
+
 function matches(table, rec, blocks) {
     for (var b = 0; b < blocks.length; b++) {
         var ok = true;

@@ -21,6 +21,10 @@ GlideRecord.prototype._checkTable = function () {
     }
 };
 
+// isValidField(): whether the table has this field (dictionary.js says how that is known).
+GlideRecord.prototype.isValidField = function (field) {
+    return this.isValid() && String(field).indexOf('.') < 0 && fieldExists(this._table, String(field));
+};
 GlideRecord.prototype.isValid = function () {
     return Object.prototype.hasOwnProperty.call(TABLES, this._table);
 };
@@ -76,10 +80,14 @@ GlideRecord.prototype.setCategory = function () {
 
 GlideRecord.prototype._select = function () {
     this._checkTable();
+    var blocks = validBlocks(this._table, this._blocks);
+    if (blocks === null) {
+        return [];
+    }
     var rows = rowsOf(this._table);
     var out = [];
     for (var i = 0; i < rows.length; i++) {
-        if (matches(this._table, rows[i], this._blocks)) {
+        if (matches(this._table, rows[i], blocks)) {
             out.push(rows[i]);
         }
     }

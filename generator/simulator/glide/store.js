@@ -32,6 +32,8 @@ pc.logs = [];
 pc.events = [];
 pc.attachments = [];
 pc.unsupported = [];
+pc.warnings = [];     // what a real instance would do silently but a reviewer must see; fails the run
+pc.strict = null;     // gs.getSession().setStrictQuery(), once a script calls it
 pc.throwOn = {};      // table -> message: any query on it throws (fault injection)
 pc.now = '2026-01-01 00:00:00';
 pc.userId = '';
@@ -56,6 +58,29 @@ var REFS = {
     sysauto: {run_as: 'sys_user'},
     incident: {caller_id: 'sys_user', assigned_to: 'sys_user', assignment_group: 'sys_user_group'}
 };
+
+function warn(message) {
+    seq++;
+    pc.warnings.push({seq: seq, message: message});
+}
+
+// Strict query: the session's choice, else glide.invalid_query.returns_no_rows (default false).
+function strictQuery() {
+    if (pc.strict !== null) {
+        return pc.strict;
+    }
+    return propertyValue('glide.invalid_query.returns_no_rows') === 'true';
+}
+
+function propertyValue(name) {
+    var rows = DB.sys_properties || [];
+    for (var i = 0; i < rows.length; i++) {
+        if (rows[i].name === name) {
+            return rows[i].value === undefined ? '' : rows[i].value;
+        }
+    }
+    return null;
+}
 
 function unsupported(name) {
     pc.unsupported.push(name);
@@ -193,7 +218,8 @@ pc.result = function () {
         logs: pc.logs,
         events: pc.events,
         attachments: pc.attachments,
-        unsupported: pc.unsupported
+        unsupported: pc.unsupported,
+        warnings: pc.warnings
     });
 };
 

@@ -135,7 +135,22 @@ var gs = {
         return v === null || v === undefined || str(v) === '';
     }
 };
-var GS_NOT_EMULATED = ['getSession', 'getUser', 'executeNow', 'sleep', 'addInfoMessage', 'addErrorMessage',
+// GlideSession: only strict query is modelled (r_AvailableSystemProperties.md,
+// glide.invalid_query.returns_no_rows: "execute gs.getSession().setStrictQuery(false)").
+var session = {
+    setStrictQuery: function (on) {
+        pc.strict = !!on;
+    }
+};
+var SESSION_NOT_EMULATED = ['getClientIP', 'getTimeZoneName', 'getLanguage', 'isInteractive', 'isLoggedIn',
+    'getClientData', 'putClientData', 'getUrlOnStack', 'getCurrentApplicationId'];
+for (n = 0; n < SESSION_NOT_EMULATED.length; n++) {
+    session[SESSION_NOT_EMULATED[n]] = notEmulated('GlideSession.' + SESSION_NOT_EMULATED[n]);
+}
+gs.getSession = function () {
+    return session;
+};
+var GS_NOT_EMULATED = ['getUser', 'executeNow', 'sleep', 'addInfoMessage', 'addErrorMessage',
     'getMessage', 'include', 'generateGUID', 'urlEncode', 'base64Encode', 'eventQueueScheduled', 'setRedirect'];
 for (n = 0; n < GS_NOT_EMULATED.length; n++) {
     gs[GS_NOT_EMULATED[n]] = notEmulated('gs.' + GS_NOT_EMULATED[n]);

@@ -8,423 +8,428 @@
  *
  * The guard comes first: on production, on an empty instance_name and on any instance not listed
  * in the configuration this script logs one error line and returns before touching a record.
- * ES5 only: global-scope scripts run in ServiceNow's ES5 standards mode.
+ * ES5 only: global-scope scripts run in ServiceNow's ES5 standards mode. Functions are declared only
+ * at the top of a function, never inside a block (engines disagree about those).
  */
 (function (MODE) {
-    // Nothing may escape: ServiceNow stops the clone cleanup chain at the first exception.
-    try {
-        var SOURCE = 'postclone';
-        var CONFIG = {
-            "updateSet": "ACME post-clone automation 1.4.0",
-            "production": ["acme"],
-            "instances": {
-                "acmedev": "dev",
-                "acmedev2": "dev",
-                "acmetest": "test",
-                "acmetrain": "training"
-            },
-            "environments": {
-                "dev": {
-                    "key": "dev",
-                    "purpose": "development",
-                    "header": "DEV — cloned from production",
-                    "headerColor": "#2E7D32",
-                    "welcomePage": true,
-                    "welcomeHtml": "<h2>DEV — cloned from production<\/h2><p>This is a non-production instance (development), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
-                    "bannerSummary": "Non-production instance (development), cloned from production.",
-                    "email": {
-                        "mode": "off",
-                        "redirectTo": "",
-                        "purgeOutbox": true,
-                        "server": "",
-                        "user": ""
-                    },
-                    "users": {
-                        "lock": true,
-                        "keepRoles": ["admin"],
-                        "keepGroups": [],
-                        "keepUsers": ["mid.server.acme", "svc.integration.hr"]
-                    },
-                    "ldap": {
-                        "disable": true
-                    },
-                    "scheduledJobs": {
-                        "disable": true,
-                        "keep": ["Clean up expired sessions"]
-                    },
-                    "midServers": {
-                        "check": true,
-                        "users": ["mid.server.acme"]
-                    }
+    var SOURCE = 'postclone';
+    var CONFIG = {
+        "updateSet": "ACME post-clone automation 1.4.0",
+        "production": ["acme"],
+        "instances": {
+            "acmedev": "dev",
+            "acmedev2": "dev",
+            "acmetest": "test",
+            "acmetrain": "training"
+        },
+        "environments": {
+            "dev": {
+                "key": "dev",
+                "purpose": "development",
+                "header": "DEV — cloned from production",
+                "headerColor": "#2E7D32",
+                "welcomePage": true,
+                "welcomeHtml": "<h2>DEV — cloned from production<\/h2><p>This is a non-production instance (development), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
+                "bannerSummary": "Non-production instance (development), cloned from production.",
+                "email": {
+                    "mode": "off",
+                    "redirectTo": "",
+                    "purgeOutbox": true,
+                    "server": "",
+                    "user": ""
                 },
-                "test": {
-                    "key": "test",
-                    "purpose": "test",
-                    "header": "TEST — cloned from production",
-                    "headerColor": "#F9A825",
-                    "welcomePage": true,
-                    "welcomeHtml": "<h2>TEST — cloned from production<\/h2><p>This is a non-production instance (test), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
-                    "bannerSummary": "Non-production instance (test), cloned from production.",
-                    "email": {
-                        "mode": "redirect",
-                        "redirectTo": "servicenow-test-mail@acme.example",
-                        "purgeOutbox": true,
-                        "server": "smtp-test.acme.example",
-                        "user": "servicenow-test"
-                    },
-                    "users": {
-                        "lock": true,
-                        "keepRoles": ["admin"],
-                        "keepGroups": ["UAT Testers"],
-                        "keepUsers": []
-                    },
-                    "ldap": {
-                        "disable": true
-                    },
-                    "scheduledJobs": {
-                        "disable": true,
-                        "keep": []
-                    },
-                    "midServers": {
-                        "check": true,
-                        "users": ["mid.server.acme"]
-                    }
+                "users": {
+                    "lock": true,
+                    "keepRoles": ["admin"],
+                    "keepGroups": [],
+                    "keepUsers": ["mid.server.acme", "svc.integration.hr"]
                 },
-                "training": {
-                    "key": "training",
-                    "purpose": "training",
-                    "header": "TRAINING",
-                    "headerColor": "#1565C0",
-                    "welcomePage": true,
-                    "welcomeHtml": "<h2>TRAINING<\/h2><p>This is a non-production instance (training), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
-                    "bannerSummary": "Non-production instance (training), cloned from production.",
-                    "email": {
-                        "mode": "off",
-                        "redirectTo": "",
-                        "purgeOutbox": false,
-                        "server": "",
-                        "user": ""
-                    },
-                    "users": {
-                        "lock": true,
-                        "keepRoles": ["admin"],
-                        "keepGroups": ["Training participants"],
-                        "keepUsers": []
-                    },
-                    "ldap": {
-                        "disable": true
-                    },
-                    "scheduledJobs": {
-                        "disable": true,
-                        "keep": []
-                    },
-                    "midServers": {
-                        "check": false,
-                        "users": []
-                    }
+                "ldap": {
+                    "disable": true
+                },
+                "scheduledJobs": {
+                    "disable": true,
+                    "keep": ["Clean up expired sessions"]
+                },
+                "midServers": {
+                    "check": true,
+                    "users": ["mid.server.acme"]
                 }
             },
-            "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
-            "records": {
-                "apply": "5df91c2cfe1e593288df4fafefca7207",
-                "welcome": "a65fee59cdcb587e89e40436ee68a540",
-                "banner": "21d78e3b501358489561197457eb9b1d"
+            "test": {
+                "key": "test",
+                "purpose": "test",
+                "header": "TEST — cloned from production",
+                "headerColor": "#F9A825",
+                "welcomePage": true,
+                "welcomeHtml": "<h2>TEST — cloned from production<\/h2><p>This is a non-production instance (test), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
+                "bannerSummary": "Non-production instance (test), cloned from production.",
+                "email": {
+                    "mode": "redirect",
+                    "redirectTo": "servicenow-test-mail@acme.example",
+                    "purgeOutbox": true,
+                    "server": "smtp-test.acme.example",
+                    "user": "servicenow-test"
+                },
+                "users": {
+                    "lock": true,
+                    "keepRoles": ["admin"],
+                    "keepGroups": ["UAT Testers"],
+                    "keepUsers": []
+                },
+                "ldap": {
+                    "disable": true
+                },
+                "scheduledJobs": {
+                    "disable": true,
+                    "keep": []
+                },
+                "midServers": {
+                    "check": true,
+                    "users": ["mid.server.acme"]
+                }
+            },
+            "training": {
+                "key": "training",
+                "purpose": "training",
+                "header": "TRAINING",
+                "headerColor": "#1565C0",
+                "welcomePage": true,
+                "welcomeHtml": "<h2>TRAINING<\/h2><p>This is a non-production instance (training), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
+                "bannerSummary": "Non-production instance (training), cloned from production.",
+                "email": {
+                    "mode": "off",
+                    "redirectTo": "",
+                    "purgeOutbox": false,
+                    "server": "",
+                    "user": ""
+                },
+                "users": {
+                    "lock": true,
+                    "keepRoles": ["admin"],
+                    "keepGroups": ["Training participants"],
+                    "keepUsers": []
+                },
+                "ldap": {
+                    "disable": true
+                },
+                "scheduledJobs": {
+                    "disable": true,
+                    "keep": []
+                },
+                "midServers": {
+                    "check": false,
+                    "users": []
+                }
             }
-        };
-        var PREVIEW = MODE === 'preview';
-
-        function log(line) {
-            gs.log(line, SOURCE);
+        },
+        "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
+        "records": {
+            "apply": "5df91c2cfe1e593288df4fafefca7207",
+            "welcome": "a65fee59cdcb587e89e40436ee68a540",
+            "banner": "21d78e3b501358489561197457eb9b1d"
         }
+    };
+    var PREVIEW = MODE === 'preview';
+    var instance = '';
+    var env = null;
+    var PREFIX = '';
+    var results = [];
 
-        function logError(line) {
-            gs.logError(line, SOURCE);
-        }
+    function log(line) {
+        gs.log(line, SOURCE);
+    }
 
-        // ------------------------------------------------------------------ the guard
-        var instance;
+    function logError(line) {
+        gs.logError(line, SOURCE);
+    }
+
+    // ---------------------------------------------------------------------- the guard
+
+    // The environment of this instance, or null after one error line: on production, on an empty
+    // instance_name and on any instance not listed in the configuration.
+    function guard() {
         try {
             instance = String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
         } catch (e) {
             logError('postclone: nothing done: cannot read instance_name (' + e + ')');
-            return;
+            return null;
         }
         if (!instance) {
             logError('postclone: nothing done: instance_name is empty, so this instance cannot be identified');
-            return;
+            return null;
         }
         if (CONFIG.production.indexOf(instance) >= 0) {
             logError('postclone: nothing done: "' + instance + '" is a production instance');
-            return;
+            return null;
         }
         if (!Object.prototype.hasOwnProperty.call(CONFIG.instances, instance)) {
             logError('postclone: nothing done: "' + instance + '" is not listed under any environment in ' + CONFIG.updateSet);
+            return null;
+        }
+        return CONFIG.environments[CONFIG.instances[instance]];
+    }
+
+    // ---------------------------------------------------------------------- helpers
+
+    function trimList(names) {
+        var shown = names.slice(0, 50);
+        var more = names.length - shown.length;
+        return '"' + shown.join('", "') + '"' + (more > 0 ? ' and ' + more + ' more' : '');
+    }
+
+    function errorText(e) {
+        return String(e && e.message ? e.message : e);
+    }
+
+    // Runs one step in isolation: a failure is recorded and reported, never thrown.
+    function step(name, fn) {
+        var r = {name: name, changed: 0, kept: 0, failed: [], notes: []};
+        try {
+            fn(r);
+        } catch (e) {
+            r.failed.push(errorText(e));
+        }
+        var i;
+        try {
+            for (i = 0; i < r.notes.length; i++) {
+                log(PREFIX + name + ': ' + r.notes[i]);
+            }
+            var line = PREFIX + name + ': ' + (PREVIEW ? 'would change ' : 'changed ') + r.changed +
+                ', kept ' + r.kept + ', failed: ' + (r.failed.length ? r.failed.join('; ') : 'none');
+            if (r.failed.length) {
+                logError(line);
+            } else {
+                log(line);
+            }
+        } catch (e2) {
+            r.failed.push(errorText(e2));
+        }
+        results.push(r);
+        return r;
+    }
+
+    function orQuery(gr, field, values) {
+        var qc = gr.addQuery(field, values[0]);
+        for (var i = 1; i < values.length; i++) {
+            qc.addOrCondition(field, values[i]);
+        }
+    }
+
+    function value(gr, field) {
+        var v = gr.getValue(field);
+        return v === null || v === undefined ? '' : String(v);
+    }
+
+    // A boolean read from getValue() is "1" or "0" ("Boolean values return as "0" and "1" string
+    // values instead of false and true", GlideRecord getValue()); text and exports say "true".
+    function isTrue(v) {
+        var s = String(v);
+        return s === 'true' || s === '1';
+    }
+
+    // Whether a field's value already is the wanted one; "true"/"false" wanted means a boolean.
+    function sameValue(have, wanted) {
+        if (wanted === 'true' || wanted === 'false') {
+            return (have === 'true' || have === '1') === (wanted === 'true') && have !== '';
+        }
+        return have === wanted;
+    }
+
+    // Sets a system property (sys_properties row), creating it when missing. Writes only on a difference.
+    function setProperty(r, name, wanted, type, description) {
+        var gr = new GlideRecord('sys_properties');
+        gr.addQuery('name', name);
+        gr.query();
+        if (gr.next()) {
+            if (value(gr, 'value') === wanted) {
+                r.kept++;
+                return;
+            }
+            r.notes.push(name + ': "' + value(gr, 'value') + '" -> "' + wanted + '"');
+            r.changed++;
+            if (!PREVIEW) {
+                gr.setValue('value', wanted);
+                gr.update();
+            }
             return;
         }
-        var env = CONFIG.environments[CONFIG.instances[instance]];
-        var PREFIX = 'postclone' + (PREVIEW ? ' [preview]' : '') + ': ' + env.key + ' ';
-        var results = [];
-
-        // ------------------------------------------------------------------ helpers
-
-        function trimList(names) {
-            var shown = names.slice(0, 50);
-            var more = names.length - shown.length;
-            return '"' + shown.join('", "') + '"' + (more > 0 ? ' and ' + more + ' more' : '');
+        r.notes.push(name + ': (missing) -> "' + wanted + '"');
+        r.changed++;
+        if (!PREVIEW) {
+            gr.initialize();
+            gr.setValue('name', name);
+            gr.setValue('value', wanted);
+            gr.setValue('type', type);
+            gr.setValue('description', description);
+            gr.insert();
         }
+    }
 
-        function errorText(e) {
-            return String(e && e.message ? e.message : e);
-        }
-
-        // Runs one step in isolation: a failure is recorded and reported, never thrown.
-        function step(name, fn) {
-            var r = {name: name, changed: 0, kept: 0, failed: [], notes: []};
-            try {
-                fn(r);
-            } catch (e) {
-                r.failed.push(errorText(e));
-            }
-            var i;
-            try {
-                for (i = 0; i < r.notes.length; i++) {
-                    log(PREFIX + name + ': ' + r.notes[i]);
+    // Creates or updates one record this tool owns, found by its fixed sys_id.
+    function upsertOwned(r, table, sysId, fields, insertOnly) {
+        var gr = new GlideRecord(table);
+        var f;
+        if (gr.get(sysId)) {
+            var diff = [];
+            for (f in fields) {
+                if (Object.prototype.hasOwnProperty.call(fields, f) && !sameValue(value(gr, f), fields[f])) {
+                    diff.push(f);
                 }
-                var line = PREFIX + name + ': ' + (PREVIEW ? 'would change ' : 'changed ') + r.changed +
-                    ', kept ' + r.kept + ', failed: ' + (r.failed.length ? r.failed.join('; ') : 'none');
-                if (r.failed.length) {
-                    logError(line);
-                } else {
-                    log(line);
-                }
-            } catch (e2) {
-                r.failed.push(errorText(e2));
             }
-            results.push(r);
-            return r;
-        }
-
-        function orQuery(gr, field, values) {
-            var qc = gr.addQuery(field, values[0]);
-            for (var i = 1; i < values.length; i++) {
-                qc.addOrCondition(field, values[i]);
-            }
-        }
-
-        function value(gr, field) {
-            var v = gr.getValue(field);
-            return v === null || v === undefined ? '' : String(v);
-        }
-
-        // A boolean read from getValue() is "1" or "0" ("Boolean values return as "0" and "1" string
-        // values instead of false and true", GlideRecord getValue()); text and exports say "true".
-        function isTrue(v) {
-            var s = String(v);
-            return s === 'true' || s === '1';
-        }
-
-        // Whether a field's value already is the wanted one; "true"/"false" wanted means a boolean.
-        function sameValue(have, wanted) {
-            if (wanted === 'true' || wanted === 'false') {
-                return (have === 'true' || have === '1') === (wanted === 'true') && have !== '';
-            }
-            return have === wanted;
-        }
-
-        // Sets a system property (sys_properties row), creating it when missing. Writes only on a difference.
-        function setProperty(r, name, wanted, type, description) {
-            var gr = new GlideRecord('sys_properties');
-            gr.addQuery('name', name);
-            gr.query();
-            if (gr.next()) {
-                if (value(gr, 'value') === wanted) {
-                    r.kept++;
-                    return;
-                }
-                r.notes.push(name + ': "' + value(gr, 'value') + '" -> "' + wanted + '"');
-                r.changed++;
-                if (!PREVIEW) {
-                    gr.setValue('value', wanted);
-                    gr.update();
-                }
+            if (!diff.length) {
+                r.kept++;
                 return;
             }
-            r.notes.push(name + ': (missing) -> "' + wanted + '"');
+            r.notes.push(table + ' ' + sysId + ': update ' + diff.join(', '));
             r.changed++;
             if (!PREVIEW) {
-                gr.initialize();
-                gr.setValue('name', name);
-                gr.setValue('value', wanted);
-                gr.setValue('type', type);
-                gr.setValue('description', description);
-                gr.insert();
+                for (var i = 0; i < diff.length; i++) {
+                    gr.setValue(diff[i], fields[diff[i]]);
+                }
+                gr.update();
+            }
+            return;
+        }
+        r.notes.push(table + ' ' + sysId + ': create');
+        r.changed++;
+        if (!PREVIEW) {
+            gr.initialize();
+            gr.setNewGuidValue(sysId);
+            for (f in fields) {
+                if (Object.prototype.hasOwnProperty.call(fields, f)) {
+                    gr.setValue(f, fields[f]);
+                }
+            }
+            for (f in insertOnly) {
+                if (Object.prototype.hasOwnProperty.call(insertOnly, f)) {
+                    gr.setValue(f, insertOnly[f]);
+                }
+            }
+            gr.insert();
+        }
+    }
+
+    function emailProperties() {
+        var p = {};
+        if (env.email.mode === 'off') {
+            p['glide.email.smtp.active'] = 'false';
+            p['glide.email.read.active'] = 'false';
+        } else if (env.email.mode === 'redirect') {
+            p['glide.email.smtp.active'] = 'true';
+            p['glide.email.test.user'] = env.email.redirectTo;
+            p['glide.email.read.active'] = 'false';
+        }
+        if (env.email.server) {
+            p['glide.email.server'] = env.email.server;
+        }
+        if (env.email.user) {
+            p['glide.email.user'] = env.email.user;
+        }
+        return p;
+    }
+
+    function headerProperties() {
+        var p = {};
+        p['glide.product.description'] = env.header;
+        p['css.$navpage-header-bg'] = env.headerColor;
+        if (env.welcomePage) {
+            p['glide.ui.polaris.login.show_welcome'] = 'true';
+        }
+        return p;
+    }
+
+    function applyProperties(r, props) {
+        for (var name in props) {
+            if (Object.prototype.hasOwnProperty.call(props, name)) {
+                setProperty(r, name, props[name], name.indexOf('.active') > 0 || name.indexOf('show_welcome') > 0 ? 'boolean' : 'string',
+                    'Set by postclone after a clone (' + CONFIG.updateSet + ')');
             }
         }
+    }
 
-        // Creates or updates one record this tool owns, found by its fixed sys_id.
-        function upsertOwned(r, table, sysId, fields, insertOnly) {
-            var gr = new GlideRecord(table);
-            var f;
-            if (gr.get(sysId)) {
-                var diff = [];
-                for (f in fields) {
-                    if (Object.prototype.hasOwnProperty.call(fields, f) && !sameValue(value(gr, f), fields[f])) {
-                        diff.push(f);
-                    }
-                }
-                if (!diff.length) {
-                    r.kept++;
-                    return;
-                }
-                r.notes.push(table + ' ' + sysId + ': update ' + diff.join(', '));
-                r.changed++;
-                if (!PREVIEW) {
-                    for (var i = 0; i < diff.length; i++) {
-                        gr.setValue(diff[i], fields[diff[i]]);
-                    }
-                    gr.update();
-                }
-                return;
-            }
-            r.notes.push(table + ' ' + sysId + ': create');
-            r.changed++;
-            if (!PREVIEW) {
-                gr.initialize();
-                gr.setNewGuidValue(sysId);
-                for (f in fields) {
-                    if (Object.prototype.hasOwnProperty.call(fields, f)) {
-                        gr.setValue(f, fields[f]);
-                    }
-                }
-                for (f in insertOnly) {
-                    if (Object.prototype.hasOwnProperty.call(insertOnly, f)) {
-                        gr.setValue(f, insertOnly[f]);
-                    }
-                }
-                gr.insert();
+    function propertyDiffs(props) {
+        var bad = [];
+        for (var name in props) {
+            if (Object.prototype.hasOwnProperty.call(props, name) && String(gs.getProperty(name, '')) !== props[name]) {
+                bad.push(name);
             }
         }
+        return bad;
+    }
 
-        function emailProperties() {
-            var p = {};
-            if (env.email.mode === 'off') {
-                p['glide.email.smtp.active'] = 'false';
-                p['glide.email.read.active'] = 'false';
-            } else if (env.email.mode === 'redirect') {
-                p['glide.email.smtp.active'] = 'true';
-                p['glide.email.test.user'] = env.email.redirectTo;
-                p['glide.email.read.active'] = 'false';
-            }
-            if (env.email.server) {
-                p['glide.email.server'] = env.email.server;
-            }
-            if (env.email.user) {
-                p['glide.email.user'] = env.email.user;
-            }
-            return p;
+    // sys_ids of every user who keeps access: holders of keep_roles and mid_server, members of
+    // keep_groups, keep_users and MID server users by name, and the user running this script.
+    function keptUsers(r) {
+        var keep = {};
+        var roles = env.users.keepRoles.concat(['mid_server']);
+        var gr = new GlideRecord('sys_user_has_role');
+        orQuery(gr, 'role.name', roles);
+        gr.query();
+        while (gr.next()) {
+            keep[value(gr, 'user')] = true;
         }
-
-        function headerProperties() {
-            var p = {};
-            p['glide.product.description'] = env.header;
-            p['css.$navpage-header-bg'] = env.headerColor;
-            if (env.welcomePage) {
-                p['glide.ui.polaris.login.show_welcome'] = 'true';
-            }
-            return p;
-        }
-
-        function applyProperties(r, props) {
-            for (var name in props) {
-                if (Object.prototype.hasOwnProperty.call(props, name)) {
-                    setProperty(r, name, props[name], name.indexOf('.active') > 0 || name.indexOf('show_welcome') > 0 ? 'boolean' : 'string',
-                        'Set by postclone after a clone (' + CONFIG.updateSet + ')');
-                }
-            }
-        }
-
-        function propertyDiffs(props) {
-            var bad = [];
-            for (var name in props) {
-                if (Object.prototype.hasOwnProperty.call(props, name) && String(gs.getProperty(name, '')) !== props[name]) {
-                    bad.push(name);
-                }
-            }
-            return bad;
-        }
-
-        // sys_ids of every user who keeps access: holders of keep_roles and mid_server, members of
-        // keep_groups, keep_users and MID server users by name, and the user running this script.
-        function keptUsers(r) {
-            var keep = {};
-            var roles = env.users.keepRoles.concat(['mid_server']);
-            var gr = new GlideRecord('sys_user_has_role');
-            orQuery(gr, 'role.name', roles);
+        if (env.users.keepGroups.length) {
+            gr = new GlideRecord('sys_user_grmember');
+            orQuery(gr, 'group.name', env.users.keepGroups);
             gr.query();
             while (gr.next()) {
                 keep[value(gr, 'user')] = true;
             }
-            if (env.users.keepGroups.length) {
-                gr = new GlideRecord('sys_user_grmember');
-                orQuery(gr, 'group.name', env.users.keepGroups);
-                gr.query();
-                while (gr.next()) {
-                    keep[value(gr, 'user')] = true;
-                }
-            }
-            var names = env.users.keepUsers.concat(env.midServers.users);
-            if (names.length) {
-                var found = {};
-                gr = new GlideRecord('sys_user');
-                orQuery(gr, 'user_name', names);
-                gr.query();
-                while (gr.next()) {
-                    keep[gr.getUniqueValue()] = true;
-                    found[value(gr, 'user_name')] = true;
-                }
-                var missing = [];
-                for (var i = 0; i < env.users.keepUsers.length; i++) {
-                    if (!found[env.users.keepUsers[i]]) {
-                        missing.push(env.users.keepUsers[i]);
-                    }
-                }
-                if (missing.length && r) {
-                    r.notes.push('keep_users not found: ' + trimList(missing));
-                }
-            }
-            keep[gs.getUserID()] = true;
-            var ids = [];
-            for (var id in keep) {
-                if (Object.prototype.hasOwnProperty.call(keep, id) && id) {
-                    ids.push(id);
-                }
-            }
-            ids.sort();
-            return ids;
         }
-
-        function lockQuery(gr, keepIds) {
-            gr.addQuery('active', true);
-            gr.addQuery('locked_out', false);
-            if (keepIds.length) {
-                gr.addQuery('sys_id', 'NOT IN', keepIds.join(','));
+        var names = env.users.keepUsers.concat(env.midServers.users);
+        if (names.length) {
+            var found = {};
+            gr = new GlideRecord('sys_user');
+            orQuery(gr, 'user_name', names);
+            gr.query();
+            while (gr.next()) {
+                keep[gr.getUniqueValue()] = true;
+                found[value(gr, 'user_name')] = true;
+            }
+            var missing = [];
+            for (var i = 0; i < env.users.keepUsers.length; i++) {
+                if (!found[env.users.keepUsers[i]]) {
+                    missing.push(env.users.keepUsers[i]);
+                }
+            }
+            if (missing.length && r) {
+                r.notes.push('keep_users not found: ' + trimList(missing));
             }
         }
-
-        function activeJobsQuery(gr) {
-            gr.addQuery('active', true);
-            if (CONFIG.shippedJobs.length) {
-                gr.addQuery('sys_id', 'NOT IN', CONFIG.shippedJobs.join(','));
-            }
-            if (env.scheduledJobs.keep.length) {
-                for (var i = 0; i < env.scheduledJobs.keep.length; i++) {
-                    gr.addQuery('name', '!=', env.scheduledJobs.keep[i]);
-                }
+        keep[gs.getUserID()] = true;
+        var ids = [];
+        for (var id in keep) {
+            if (Object.prototype.hasOwnProperty.call(keep, id) && id) {
+                ids.push(id);
             }
         }
+        ids.sort();
+        return ids;
+    }
 
-        // ------------------------------------------------------------------ the steps, in order
+    function lockQuery(gr, keepIds) {
+        gr.addQuery('active', true);
+        gr.addQuery('locked_out', false);
+        if (keepIds.length) {
+            gr.addQuery('sys_id', 'NOT IN', keepIds.join(','));
+        }
+    }
 
+    function activeJobsQuery(gr) {
+        gr.addQuery('active', true);
+        if (CONFIG.shippedJobs.length) {
+            gr.addQuery('sys_id', 'NOT IN', CONFIG.shippedJobs.join(','));
+        }
+        if (env.scheduledJobs.keep.length) {
+            for (var i = 0; i < env.scheduledJobs.keep.length; i++) {
+                gr.addQuery('name', '!=', env.scheduledJobs.keep[i]);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------- the steps, in order
+    function runSteps() {
         // 1. Email first, so nothing leaks while the rest runs.
         step('email', function (r) {
             applyProperties(r, emailProperties());
@@ -587,7 +592,7 @@
             // Record who was locked, to reverse it: an attachment on this update set's apply fix script.
             var holder = new GlideRecord('sys_script_fix');
             if (holder.get(CONFIG.records.apply)) {
-                var fileName = 'postclone-locked-users-' + instance + '-' + new GlideDateTime().getValue().replace(/[^0-9]/g, '') + '.txt';
+                var fileName = 'postclone-locked-users-' + instance + '-' + String(new GlideDateTime().getValue()).replace(/[^0-9]/g, '') + '.txt';
                 new GlideSysAttachment().write(holder, fileName, 'text/plain', ids.join('\n') + '\n');
                 r.notes.push('sys_ids of locked users: attachment ' + fileName + ' on fix script "' + value(holder, 'name') + '"');
             } else {
@@ -694,7 +699,9 @@
                 }
             });
         }
+    }
 
+    function summary() {
         var failed = [];
         for (var s = 0; s < results.length; s++) {
             if (results[s].failed.length) {
@@ -708,6 +715,17 @@
         } else {
             log(done);
         }
+    }
+
+    // Nothing may escape: ServiceNow stops the clone cleanup chain at the first exception.
+    try {
+        env = guard();
+        if (env === null) {
+            return;
+        }
+        PREFIX = 'postclone' + (PREVIEW ? ' [preview]' : '') + ': ' + env.key + ' ';
+        runSteps();
+        summary();
     } catch (fatal) {
         try {
             gs.logError('postclone: stopped by an unexpected error: ' + fatal, 'postclone');
