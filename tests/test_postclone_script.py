@@ -1,6 +1,7 @@
 """Behaviour of the generated post-clone scripts, proven by running them in the simulator."""
 
 import json
+import shutil
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -256,3 +257,94 @@ def test_all_three_scripts_share_one_body():
     bodies = {name: text.split("(function (MODE) {", 1)[1].rsplit("})(", 1)[0]
               for name, text in scripts.items() if name.startswith("postclone-")}
     assert len(set(bodies.values())) == 1
+
+
+# ------------------------------------------------------------------ fail closed (fidelity issue)
+
+def example_with(tmp_path, *replacements):
+    """The example configuration, in a copy of its folder, with each (old, new) replaced once."""
+    shutil.copytree(ROOT / "examples" / "acme", tmp_path / "acme", ignore=shutil.ignore_patterns("instance"))
+    path = tmp_path / "acme" / "postclone.toml"
+    text = path.read_text(encoding="utf-8")
+    for old, new in replacements:
+        assert old in text, old
+        text = text.replace(old, new, 1)
+    path.write_text(text, encoding="utf-8")
+    return config.load(path)
+
+
+TEST_USERS = '[environments.test.users]\nkeep_roles = ["admin"]\nkeep_groups = ["UAT Testers"]'
+KEEP_TYPOS = [
+    ("keep_roles", '["admin"]', '["admin", "uat_testr"]', 'keep_roles "uat_testr"'),
+    ("keep_groups", '["UAT Testers"]', '["UAT Tester"]', 'keep_groups "UAT Tester"'),
+]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("key,old,new,named", KEEP_TYPOS, ids=[k[0] for k in KEEP_TYPOS])
+@pytest.mark.parametrize("mode", ["apply", "preview"])
+def test_a_keep_entry_that_matches_nobody_locks_nobody(tmp_path, engine, key, old, new, named, mode):
+    engine_or_skip(engine)
+    cfg = example_with(tmp_path, (TEST_USERS, TEST_USERS.replace(f"{key} = {old}", f"{key} = {new}")))
+    report = run("acmetest", mode, cfg=cfg, engine=engine)
+    users = report.step("users")
+    assert users.failed.startswith(f"keep entries that match nobody: {named}; nobody was locked out"), users.summary
+    assert [c for c in report.changes if c["table"] == "sys_user"] == []
+    assert users.writes == 0 and not report.ok
+
+
+@pytest.mark.parametrize("old,new,named", [
+    ('keep_users = ["mid.server.acme", "svc.integration.hr"]', 'keep_users = ["mid.server.acme", "jane.admn"]',
+     'keep_users "jane.admn"'),
+    ('users = ["mid.server.acme"]', 'users = ["mid.server.acm"]', 'mid_servers.users "mid.server.acm"'),
+])
+def test_a_keep_user_or_mid_server_user_that_does_not_exist_locks_nobody(tmp_path, old, new, named):
+    report = run("acmedev", "apply", cfg=example_with(tmp_path, (old, new)))
+    assert report.step("users").failed.startswith(f"keep entries that match nobody: {named}")
+    assert [c for c in report.changes if c["table"] == "sys_user"] == []
+
+
+def test_keep_entries_match_without_regard_to_case(tmp_path):
+    cfg = example_with(tmp_path, ('keep_groups = ["UAT Testers"]', 'keep_groups = ["uat testers"]'),
+                       ('keep_users = ["mid.server.acme", "svc.integration.hr"]',
+                        'keep_users = ["MID.Server.ACME", "svc.integration.hr"]'))
+    for instance in ("acmetest", "acmedev"):
+        assert run(instance, "apply", cfg=cfg).step("users").summary == run(instance, "apply").step("users").summary
+
+
+def without_field(table, field):
+    data = {t: [dict(r) for r in rows] for t, rows in DATA.items()}
+    for row in data[table]:
+        row.pop(field, None)
+    return data
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("table,field,step,named", [
+    ("sys_user", "locked_out", "users", "sys_user"),
+    ("ldap_server_config", "active", "ldap", "ldap_server_config"),
+    ("sysauto_report", "active", "jobs", "sysauto"),  # a parent has only the fields all its children have
+    ("sys_email", "type", "email", "sys_email"),
+])
+def test_a_bulk_update_on_a_field_the_table_lacks_changes_nothing(engine, table, field, step, named):
+    """Without the check the query term is dropped and the update widens to the whole table; the
+    simulator would show it (a warning) and a real instance would do it (c_GlideRecordAPI.md)."""
+    engine_or_skip(engine)
+    report = run("acmetest", "apply", data=without_field(table, field), engine=engine)
+    s = report.step(step)
+    assert f"{named} has no field {field}: nothing changed" in s.failed, s.summary
+    assert [c for c in report.changes if c["table"] == table] == []
+    assert report.warnings == []  # no query ever widened
+    others = [x.name for x in report.steps if x.failed != "none"]
+    assert set(others) <= {step, "verify"}
+
+
+def test_a_failure_outside_every_step_fails_the_run(tmp_path):
+    """The script stops ("stopped by an unexpected error") without throwing: simulate must still fail."""
+    script = "gs.getSession = function () { throw new Error('no session'); };\n" + \
+        render_postclone(plan.make(CFG), "apply")
+    report = simulate(script, DATA, "acmedev")
+    assert report.error is None and report.changes == []
+    assert report.stopped == "postclone: stopped by an unexpected error: Error: no session"
+    assert not report.ok and "the script stopped: " in report.to_text()
+    assert report.to_json()["ok"] is False

@@ -60,12 +60,19 @@ class Report:
         return [o for o in self.ops if o["op"] in WRITE_OPS]
 
     @property
+    def stopped(self) -> str | None:
+        """The script's own last-resort line: it stopped outside every step (it threw nothing)."""
+        return next((line["message"] for line in self.logs
+                     if line["message"].startswith("postclone: stopped by an unexpected error")), None)
+
+    @property
     def failed_steps(self) -> list[str]:
         return [s.name for s in self.steps if s.failed != "none"]
 
     @property
     def ok(self) -> bool:
-        return self.error is None and not self.unsupported and not self.failed_steps and not self.warnings
+        return (self.error is None and self.stopped is None and not self.unsupported and not self.failed_steps
+                and not self.warnings)
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
@@ -85,6 +92,7 @@ class Report:
             "engine": self.engine,
             "ok": self.ok,
             "error": self.error,
+            "stopped": self.stopped,
             "unsupported": self.unsupported,
             "warnings": self.warnings,
             "totals": {
@@ -138,6 +146,8 @@ class Report:
             out.append(f"{len(self.warnings)} warning{'s' if len(self.warnings) > 1 else ''}: the run fails")
         if self.error:
             out.append(f"the script threw: {self.error}")
+        elif self.stopped:
+            out.append(f"the script stopped: {self.stopped}")
         elif self.failed_steps:
             out.append("failed steps: " + ", ".join(self.failed_steps))
         return "\n".join(out)

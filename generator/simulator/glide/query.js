@@ -48,11 +48,12 @@ function listOf(value) {
     return str(value).split(',');
 }
 
-// One condition term. Operator names follow the encoded-query operators.
+// One condition term. Operator names follow the encoded-query operators. Text compares without
+// regard to case, as the instance's database does (judgement: docs/platform-semantics.md, rule 8).
 function matchTerm(table, rec, term) {
     var v = fieldValue(table, rec, term.field);
-    var s = v === null ? '' : v;
-    var want = term.value;
+    var s = v === null ? '' : v.toLowerCase();
+    var want = term.lower;
     switch (term.op) {
     case '=':
         // A boolean 'false' also matches an empty value: unset booleans read as false (inferred:
@@ -115,11 +116,12 @@ function term(field, oper, value, table) {
         // true, 'true', 1 and '1' all query a boolean's stored 'true' (and likewise for false).
         t.value = t.raw = storedBoolean(t.value);
     }
+    t.lower = t.value.toLowerCase();
     if (oper === 'IN' || oper === 'NOT IN') {
         t.set = {};
         var items = listOf(t.raw);
         for (var i = 0; i < items.length; i++) {
-            t.set[items[i]] = true;
+            t.set[items[i].toLowerCase()] = true;
         }
     }
     return t;

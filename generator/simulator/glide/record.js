@@ -25,8 +25,15 @@ GlideRecord.prototype._checkTable = function () {
 GlideRecord.prototype.isValidField = function (field) {
     return this.isValid() && String(field).indexOf('.') < 0 && fieldExists(this._table, String(field));
 };
+// isValid(): the table exists here; a parent table (sysauto) exists when one of its children does.
 GlideRecord.prototype.isValid = function () {
-    return Object.prototype.hasOwnProperty.call(TABLES, this._table);
+    var classes = classesOf(this._table);
+    for (var i = 0; i < classes.length; i++) {
+        if (Object.prototype.hasOwnProperty.call(TABLES, classes[i])) {
+            return true;
+        }
+    }
+    return false;
 };
 GlideRecord.prototype.getTableName = function () {
     return this._table;

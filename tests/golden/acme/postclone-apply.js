@@ -209,6 +209,33 @@
         return r;
     }
 
+    // Every field a step filters on or sets must exist before it reads or writes anything: a query on a
+    // field the table does not have drops that part of the condition "which may return all records from
+    // the table" (GlideRecord API). The step fails and changes nothing.
+    function requireFields(table, fields) {
+        var gr = new GlideRecord(table);
+        if (!gr.isValid()) {
+            throw new Error('table ' + table + ' does not exist here: nothing changed');
+        }
+        var missing = [];
+        for (var i = 0; i < fields.length; i++) {
+            if (!gr.isValidField(fields[i])) {
+                missing.push(fields[i]);
+            }
+        }
+        if (missing.length) {
+            throw new Error(table + ' has no field ' + missing.join(', ') + ': nothing changed');
+        }
+    }
+
+    // Strict query for this script's session: a query with an invalid term returns no rows instead of
+    // widening (glide.invalid_query.returns_no_rows, gs.getSession().setStrictQuery()). Off again at the
+    // end, back to what the property says.
+    function strictQueries(on) {
+        var strict = on || String(gs.getProperty('glide.invalid_query.returns_no_rows', 'false')) === 'true';
+        gs.getSession().setStrictQuery(strict);
+    }
+
     function orQuery(gr, field, values) {
         var qc = gr.addQuery(field, values[0]);
         for (var i = 1; i < values.length; i++) {
@@ -358,43 +385,68 @@
         return bad;
     }
 
-    // sys_ids of every user who keeps access: holders of keep_roles and mid_server, members of
-    // keep_groups, keep_users and MID server users by name, and the user running this script.
-    function keptUsers(r) {
+    // The entries of `wanted` that are not among the names found (compared without case, as queries do).
+    function unmatched(wanted, found) {
+        var out = [];
+        for (var i = 0; i < wanted.length; i++) {
+            if (!Object.prototype.hasOwnProperty.call(found, wanted[i].toLowerCase())) {
+                out.push(wanted[i]);
+            }
+        }
+        return out;
+    }
+
+    // Who keeps access: holders of keep_roles and mid_server, members of keep_groups, keep_users and MID
+    // server users by name, and the user running this script. {ids: sorted sys_ids, unmatched: the
+    // keep entries that matched nobody, as "key "entry""}.
+    function keptUsers() {
         var keep = {};
+        var found = {};
+        var missing = [];
+        var i;
         var roles = env.users.keepRoles.concat(['mid_server']);
         var gr = new GlideRecord('sys_user_has_role');
         orQuery(gr, 'role.name', roles);
         gr.query();
         while (gr.next()) {
             keep[value(gr, 'user')] = true;
+            found[value(gr, 'role.name').toLowerCase()] = true;
+        }
+        var m = unmatched(env.users.keepRoles, found);
+        for (i = 0; i < m.length; i++) {
+            missing.push('keep_roles "' + m[i] + '"');
         }
         if (env.users.keepGroups.length) {
+            found = {};
             gr = new GlideRecord('sys_user_grmember');
             orQuery(gr, 'group.name', env.users.keepGroups);
             gr.query();
             while (gr.next()) {
                 keep[value(gr, 'user')] = true;
+                found[value(gr, 'group.name').toLowerCase()] = true;
+            }
+            m = unmatched(env.users.keepGroups, found);
+            for (i = 0; i < m.length; i++) {
+                missing.push('keep_groups "' + m[i] + '"');
             }
         }
         var names = env.users.keepUsers.concat(env.midServers.users);
         if (names.length) {
-            var found = {};
+            found = {};
             gr = new GlideRecord('sys_user');
             orQuery(gr, 'user_name', names);
             gr.query();
             while (gr.next()) {
                 keep[gr.getUniqueValue()] = true;
-                found[value(gr, 'user_name')] = true;
+                found[value(gr, 'user_name').toLowerCase()] = true;
             }
-            var missing = [];
-            for (var i = 0; i < env.users.keepUsers.length; i++) {
-                if (!found[env.users.keepUsers[i]]) {
-                    missing.push(env.users.keepUsers[i]);
-                }
+            m = unmatched(env.users.keepUsers, found);
+            for (i = 0; i < m.length; i++) {
+                missing.push('keep_users "' + m[i] + '"');
             }
-            if (missing.length && r) {
-                r.notes.push('keep_users not found: ' + trimList(missing));
+            m = unmatched(env.midServers.users, found);
+            for (i = 0; i < m.length; i++) {
+                missing.push('mid_servers.users "' + m[i] + '"');
             }
         }
         keep[gs.getUserID()] = true;
@@ -405,7 +457,7 @@
             }
         }
         ids.sort();
-        return ids;
+        return {ids: ids, unmatched: missing};
     }
 
     function lockQuery(gr, keepIds) {
@@ -435,6 +487,7 @@
             applyProperties(r, emailProperties());
             if (env.email.purgeOutbox) {
                 // Unsent mail carried over from production is marked send-ignored, never deleted.
+                requireFields('sys_email', ['type']);
                 var count = new GlideAggregate('sys_email');
                 count.addQuery('type', 'send-ready');
                 count.addAggregate('COUNT');
@@ -480,6 +533,7 @@
                 r.notes.push('skipped: ldap.disable = false');
                 return;
             }
+            requireFields('ldap_server_config', ['active', 'name']);
             var gr = new GlideRecord('ldap_server_config');
             gr.addQuery('active', true);
             gr.query();
@@ -508,23 +562,19 @@
                 return;
             }
             var i;
+            requireFields('sysauto', ['active', 'name', 'sys_class_name']);
             if (env.scheduledJobs.keep.length) {
                 var kept = new GlideRecord('sysauto');
                 orQuery(kept, 'name', env.scheduledJobs.keep);
                 kept.query();
                 var seen = {};
                 while (kept.next()) {
-                    seen[value(kept, 'name')] = true;
+                    seen[value(kept, 'name').toLowerCase()] = true;
                     r.kept++;
                 }
-                var unmatched = [];
-                for (i = 0; i < env.scheduledJobs.keep.length; i++) {
-                    if (!seen[env.scheduledJobs.keep[i]]) {
-                        unmatched.push(env.scheduledJobs.keep[i]);
-                    }
-                }
-                if (unmatched.length) {
-                    r.notes.push('keep entries that matched no job: ' + trimList(unmatched));
+                var notFound = unmatched(env.scheduledJobs.keep, seen);
+                if (notFound.length) {
+                    r.notes.push('keep entries that matched no job: ' + trimList(notFound));
                 }
             }
             var gr = new GlideRecord('sysauto');
@@ -545,8 +595,11 @@
             }
             r.changed += names.length;
             r.notes.push((PREVIEW ? 'would disable ' : 'disabled ') + trimList(names));
+            tables.sort();
+            for (i = 0; i < tables.length; i++) {
+                requireFields(tables[i], ['active', 'name', 'sys_id']);  // every table before the first write
+            }
             if (!PREVIEW) {
-                tables.sort();
                 for (i = 0; i < tables.length; i++) {
                     var upd = new GlideRecord(tables[i]);
                     activeJobsQuery(upd);
@@ -562,7 +615,18 @@
                 r.notes.push('skipped: users.lock = false');
                 return;
             }
-            var keepIds = keptUsers(r);
+            requireFields('sys_user', ['active', 'locked_out', 'user_name']);
+            requireFields('sys_user_has_role', ['user', 'role']);
+            if (env.users.keepGroups.length) {
+                requireFields('sys_user_grmember', ['user', 'group']);
+            }
+            var kept = keptUsers();
+            if (kept.unmatched.length) {
+                // A typo must never lock out the admins or the testers: lock nobody, and say why.
+                throw new Error('keep entries that match nobody: ' + kept.unmatched.join(', ') +
+                    '; nobody was locked out (correct the configuration or the instance, then run again)');
+            }
+            var keepIds = kept.ids;
             var gr = new GlideRecord('sys_user');
             lockQuery(gr, keepIds);
             gr.query();
@@ -654,40 +718,67 @@
             r.notes.push('reminder: empty the agent/ecc_sender folder on each MID server host (outside the instance)');
         });
 
-        // 7. Verification: re-read every postcondition after the changes.
+        // 7. Verification: re-read every postcondition after the changes. Each check reads only
+        //    fields that exist (a check that cannot run is a failure, never a pass).
         if (!PREVIEW) {
             step('verify', function (r) {
                 var checks = [];
-                checks.push(['email', propertyDiffs(emailProperties())]);
-                if (env.email.purgeOutbox) {
-                    var mail = new GlideAggregate('sys_email');
-                    mail.addQuery('type', 'send-ready');
-                    mail.addAggregate('COUNT');
-                    mail.query();
-                    var queued = mail.next() ? parseInt(mail.getAggregate('COUNT'), 10) : 0;
-                    checks[0][1] = checks[0][1].concat(queued ? [queued + ' mails still send-ready'] : []);
+
+                function check(name, fn) {
+                    var problems;
+                    try {
+                        problems = fn();
+                    } catch (e) {
+                        problems = ['cannot check: ' + errorText(e)];
+                    }
+                    checks.push([name, problems]);
                 }
-                checks.push(['welcome', propertyDiffs(headerProperties())]);
+
+                check('email', function () {
+                    var problems = propertyDiffs(emailProperties());
+                    if (env.email.purgeOutbox) {
+                        requireFields('sys_email', ['type']);
+                        var mail = new GlideAggregate('sys_email');
+                        mail.addQuery('type', 'send-ready');
+                        mail.addAggregate('COUNT');
+                        mail.query();
+                        var queued = mail.next() ? parseInt(mail.getAggregate('COUNT'), 10) : 0;
+                        problems = problems.concat(queued ? [queued + ' mails still send-ready'] : []);
+                    }
+                    return problems;
+                });
+                check('welcome', function () {
+                    return propertyDiffs(headerProperties());
+                });
                 if (env.ldap.disable) {
-                    var ldap = new GlideRecord('ldap_server_config');
-                    ldap.addQuery('active', true);
-                    ldap.setLimit(1);
-                    ldap.query();
-                    checks.push(['ldap', ldap.hasNext() ? ['an LDAP server is still active'] : []]);
+                    check('ldap', function () {
+                        requireFields('ldap_server_config', ['active']);
+                        var ldap = new GlideRecord('ldap_server_config');
+                        ldap.addQuery('active', true);
+                        ldap.setLimit(1);
+                        ldap.query();
+                        return ldap.hasNext() ? ['an LDAP server is still active'] : [];
+                    });
                 }
                 if (env.scheduledJobs.disable) {
-                    var jobs = new GlideRecord('sysauto');
-                    activeJobsQuery(jobs);
-                    jobs.setLimit(1);
-                    jobs.query();
-                    checks.push(['jobs', jobs.hasNext() ? ['a scheduled job is still active'] : []]);
+                    check('jobs', function () {
+                        requireFields('sysauto', ['active', 'name']);
+                        var jobs = new GlideRecord('sysauto');
+                        activeJobsQuery(jobs);
+                        jobs.setLimit(1);
+                        jobs.query();
+                        return jobs.hasNext() ? ['a scheduled job is still active'] : [];
+                    });
                 }
                 if (env.users.lock) {
-                    var users = new GlideRecord('sys_user');
-                    lockQuery(users, keptUsers(null));
-                    users.setLimit(1);
-                    users.query();
-                    checks.push(['users', users.hasNext() ? ['an active user is not locked out'] : []]);
+                    check('users', function () {
+                        requireFields('sys_user', ['active', 'locked_out']);
+                        var users = new GlideRecord('sys_user');
+                        lockQuery(users, keptUsers().ids);
+                        users.setLimit(1);
+                        users.query();
+                        return users.hasNext() ? ['an active user is not locked out'] : [];
+                    });
                 }
                 for (var i = 0; i < checks.length; i++) {
                     if (checks[i][1].length) {
@@ -724,7 +815,12 @@
             return;
         }
         PREFIX = 'postclone' + (PREVIEW ? ' [preview]' : '') + ': ' + env.key + ' ';
-        runSteps();
+        strictQueries(true);
+        try {
+            runSteps();
+        } finally {
+            strictQueries(false);
+        }
         summary();
     } catch (fatal) {
         try {
