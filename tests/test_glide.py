@@ -258,3 +258,15 @@ def test_the_emulation_is_its_parts_in_order_each_plain_es5():
     check_script((GLIDE_DIR / GLIDE_GLOBALS).read_text(encoding="utf-8"), GLIDE_GLOBALS)
     check_script(glide_source(), "glide")
     assert all(len((GLIDE_DIR / n).read_text().splitlines()) <= 400 for n in GLIDE_PARTS)
+
+
+def test_max_view_records_caps_only_database_views():
+    """c_SpecifyTheNumberOfRecordsToReturn.md: glide.db.max_view_records (default 10000) "only applies
+    when querying a database view table in a script"."""
+    rows = [{"sys_id": f"r{i}", "n": str(i)} for i in range(10_005)]
+    data = {"u_view": rows, "u_table": [dict(r) for r in rows], "sys_db_view": [{"sys_id": "v1", "name": "u_view"}]}
+    count = ("var v = new GlideRecord('u_view'); v.query(); var t = new GlideRecord('u_table'); t.query();"
+             "gs.log(v.getRowCount() + ' ' + t.getRowCount());")
+    assert run(count, data)[1] == ["10000 10005"]
+    data["sys_properties"] = [{"sys_id": "p1", "name": "glide.db.max_view_records", "value": "50"}]
+    assert run(count, data)[1] == ["50 10005"]

@@ -177,7 +177,8 @@ def test_running_user_and_mid_server_users_are_never_locked_whatever_the_config(
             "[environments.x]\ninstances = [\"acmedev\"]\npurpose = \"training\"\n"
             "[environments.x.users]\nkeep_roles = []\n")
     cfg = config.load(write_config(tmp_path, text))
-    report = run("acmedev", "apply", cfg=cfg, user="emil.agent", keep_state=True)
+    data = {**DATA, "sys_script_fix": [{"sys_id": plan.make(cfg).scripts["apply"].sys_id, "name": "postclone apply t"}]}
+    report = run("acmedev", "apply", cfg=cfg, data=data, user="emil.agent", keep_state=True)
     assert report.ok, report.to_text()
     users = users_by_name(report.state)
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
@@ -348,3 +349,28 @@ def test_a_failure_outside_every_step_fails_the_run(tmp_path):
     assert report.stopped == "postclone: stopped by an unexpected error: Error: no session"
     assert not report.ok and "the script stopped: " in report.to_text()
     assert report.to_json()["ok"] is False
+
+
+def test_the_record_of_locked_users_is_complete_at_100000_users():
+    from generator.simulator.synthetic import large
+
+    data = large(users=100_000, jobs=100)
+    report = run("acmetest", "apply", data=data)
+    assert report.ok, report.to_text()[-2000:]
+    locked = {c["sys_id"] for c in report.changes if c["table"] == "sys_user" and c["fields"].get("locked_out", ["", ""])[1] == "true"}
+    recorded = [line.split()[0] for line in report.attachments[0]["content"].splitlines()]
+    assert len(locked) > 90_000 and len(recorded) == len(set(recorded)) == len(locked)
+    assert set(recorded) == locked
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_when_the_record_cannot_be_attached_the_sys_ids_go_to_the_log_in_chunks(engine):
+    engine_or_skip(engine)
+    report = run("acmedev", "apply", throw_on={"sys_attachment": "attachments are read-only"}, engine=engine)
+    users = report.step("users")
+    assert users.failed == ("could not attach postclone-locked-users-acmedev-20260101000000.txt (attachments are "
+                            "read-only); the sys_ids of the locked users are in the system log instead (1 lines "
+                            "\"locked users n/1\")")
+    assert users.changed == 8  # the lockout itself stands
+    chunk = next(line["message"] for line in users.logs if "locked users 1/1: " in line["message"])
+    assert len(chunk.split(": ", 2)[2].split(", ")) == 8

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import hashlib
 
+from generator.ids import record_id
+
+EXAMPLE_SET = "acme-postclone"  # update_set.id of examples/acme, whose shape these instances follow
+
 
 def sid(*parts: object) -> str:
     return hashlib.md5(":".join(map(str, parts)).encode()).hexdigest()  # noqa: S324 - an id, not security
@@ -66,4 +70,8 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     data["ecc_agent_issue"] = []
     data["sys_home"] = []
     data["sys_ux_banner_announcement"] = []
+    # The example's update set, committed on production and so carried by the clone: its apply fix
+    # script holds the record of locked users.
+    data["sys_script_fix"] = [{"sys_id": record_id(EXAMPLE_SET, "sys_script_fix", "apply"),
+                               "name": f"postclone apply {EXAMPLE_SET}"}]
     return data

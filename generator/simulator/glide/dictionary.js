@@ -23,7 +23,7 @@ var BOOLEANS = {
     sysauto: ['active', 'conditional'],
     sys_home: ['active'],
     clone_cleanup_script: ['active'],
-    sys_ux_banner_announcement: ['active', 'dismissible'],
+    sys_ux_banner_announcement: ['non_dismissible', 'non_stackable'],
     sys_email_account: ['active']
 };
 
@@ -130,6 +130,20 @@ function findBoolean(table, field) {
         }
     }
     return false;
+}
+
+// glide.db.max_view_records (default 10000) caps the rows a script's query returns, but "This property
+// only applies when querying a database view table in a script" (c_SpecifyTheNumberOfRecordsToReturn.md).
+// A table is a database view when a loaded sys_db_view export names it. Returns the cap, or null.
+function viewCap(table) {
+    var views = DB.sys_db_view || [];
+    for (var i = 0; i < views.length; i++) {
+        if (views[i].name === table) {
+            var v = parseInt(propertyValue('glide.db.max_view_records'), 10);
+            return isNaN(v) ? 10000 : v;
+        }
+    }
+    return null;
 }
 
 // A boolean as the platform stores it ('true'/'false'), from any of the forms scripts pass.

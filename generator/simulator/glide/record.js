@@ -114,6 +114,10 @@ GlideRecord.prototype._select = function () {
     if (this._limit >= 0) {
         out = out.slice(0, this._limit);
     }
+    var cap = viewCap(this._table);
+    if (cap !== null && out.length > cap) {
+        out = out.slice(0, cap);
+    }
     return out;
 };
 

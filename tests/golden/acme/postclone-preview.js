@@ -654,14 +654,31 @@
             upd.setValue('locked_out', true);
             upd.updateMultiple();
             // Record who was locked, to reverse it: an attachment on this update set's apply fix script.
+            // If it cannot be attached, the lockout stands and its record goes to the log instead.
             var holder = new GlideRecord('sys_script_fix');
+            var attached = '';
+            var why = 'the attachment was not created';
+            var fileName = 'postclone-locked-users-' + instance + '-' + String(new GlideDateTime().getValue()).replace(/[^0-9]/g, '') + '.txt';
             if (holder.get(CONFIG.records.apply)) {
-                var fileName = 'postclone-locked-users-' + instance + '-' + String(new GlideDateTime().getValue()).replace(/[^0-9]/g, '') + '.txt';
-                new GlideSysAttachment().write(holder, fileName, 'text/plain', ids.join('\n') + '\n');
-                r.notes.push('sys_ids of locked users: attachment ' + fileName + ' on fix script "' + value(holder, 'name') + '"');
+                try {
+                    attached = String(new GlideSysAttachment().write(holder, fileName, 'text/plain', ids.join('\n') + '\n') || '');
+                } catch (e) {
+                    why = errorText(e);
+                }
             } else {
-                r.notes.push('fix script ' + CONFIG.records.apply + ' not found: locked users are listed only here: ' + trimList(ids));
+                why = 'fix script ' + CONFIG.records.apply + ' not found';
             }
+            if (attached && attached !== 'null') {
+                r.notes.push('sys_ids of locked users: attachment ' + fileName + ' on fix script "' + value(holder, 'name') + '"');
+                return;
+            }
+            var CHUNK = 200;
+            var parts = Math.ceil(ids.length / CHUNK);
+            for (var c = 0; c < parts; c++) {
+                r.notes.push('locked users ' + (c + 1) + '/' + parts + ': ' + ids.slice(c * CHUNK, (c + 1) * CHUNK).join(', '));
+            }
+            r.failed.push('could not attach ' + fileName + ' (' + why + '); the sys_ids of the locked users are in ' +
+                'the system log instead (' + parts + ' lines "locked users n/' + parts + '")');
         });
 
         // 6. MID servers: check their users, list servers and open issues. Reads only.
