@@ -34,8 +34,6 @@ class Email:
     mode: str = "off"
     redirect_to: tuple[str, ...] = ()
     purge_outbox: bool = True
-    server: str = ""
-    user: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,8 +192,7 @@ def _environment(t: Table, owner: dict[str, str]) -> Environment:
         e.fail(e.key("redirect_to"), "is required when mode = \"redirect\" (the address every mail goes to)")
     if mode != "redirect" and redirect:
         e.fail(e.key("redirect_to"), f"only applies when mode = \"redirect\" (mode is {mode!r})")
-    email = Email(mode=mode, redirect_to=redirect, purge_outbox=e.value("purge_outbox"), server=e.value("server"),
-                  user=e.value("user"))
+    email = Email(mode=mode, redirect_to=redirect, purge_outbox=e.value("purge_outbox"))
     e.finish()
 
     u = t.table("users")

@@ -109,8 +109,6 @@ def _env_data(env: Environment) -> dict:
             "mode": env.email.mode,
             "redirectTo": ",".join(env.email.redirect_to),
             "purgeOutbox": env.email.purge_outbox,
-            "server": env.email.server,
-            "user": env.email.user,
         },
         "users": {
             "lock": env.users.lock,

@@ -122,8 +122,6 @@ KEYS: dict[str, Key] = _keys(
     Key(f"{ENV}.email.redirect_to", "string_or_strings", "An address, a comma-separated string or an array. "
         "Required with `redirect`, refused otherwise.", NO_DEFAULT),
     Key(f"{ENV}.email.purge_outbox", "boolean", "Mark unsent mail from production `send-ignored`.", True),
-    Key(f"{ENV}.email.server", "string", "Sets `glide.email.server`.", NO_DEFAULT),
-    Key(f"{ENV}.email.user", "string", "Sets `glide.email.user` (never a password).", NO_DEFAULT),
     Key(f"{ENV}.users", "table", "Who keeps access.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.users.lock", "boolean", "Lock out users who do not keep access.", True),
     Key(f"{ENV}.users.keep_roles", "strings", "Role names whose holders keep access.", ("admin",)),
@@ -168,6 +166,14 @@ KEYS: dict[str, Key] = _keys(
     Key("jobs[].active", "boolean", "Whether the job is active.", True),
     Key("jobs[].description", "string", "Shown in the job script's header comment.", "", nonempty=False),
 )
+
+
+# Keys that are no more: a configuration that still has one is told what to do instead.
+EMAIL_ACCOUNTS = ("no longer supported: current releases send mail through an email account (sys_email_account) "
+                  "on each instance, not through the legacy glide.email.server and glide.email.user properties "
+                  "(platform-administration/c_EmailAccounts.md); configure the target's SMTP account once, and "
+                  "the default \"Email Accounts\" clone data preserver keeps it across clones")
+RETIRED: dict[str, str] = {f"{ENV}.email.server": EMAIL_ACCOUNTS, f"{ENV}.email.user": EMAIL_ACCOUNTS}
 
 
 def parent_of(path: str) -> str:

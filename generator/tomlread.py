@@ -199,6 +199,9 @@ class Table:
             if name in self.seen:
                 continue
             key = self.key(name)
+            retired = schema.RETIRED.get(f"{self.shape}.{name}" if self.shape else name)
+            if retired:
+                self.fail(key, retired)
             if SECRET_RE.search(name):
                 self.fail(key, "secrets do not belong in this file: postclone never writes passwords, tokens "
                           "or keys into an artifact (passwords are encrypted per instance: set them on the "

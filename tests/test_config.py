@@ -56,6 +56,8 @@ BAD = [
      "environments.dev.header_color: 'green' is not a colour of the form #RRGGBB"),
     ("header too long", MINIMAL + "header = \"" + "x" * 101 + "\"\n",
      "environments.dev.header: is 101 characters; the banner heading holds at most 100"),
+    ("retired email.server", MINIMAL + "[environments.dev.email]\nserver = \"smtp.example\"\n",
+     "environments.dev.email.server: no longer supported: current releases send mail through an email account (sys_email_account) on each instance, not through the legacy glide.email.server and glide.email.user properties (platform-administration/c_EmailAccounts.md); configure the target's SMTP account once, and the default \"Email Accounts\" clone data preserver keeps it across clones"),
     ("password key", MINIMAL + "[environments.dev.email]\npassword = \"hunter2\"\n",
      "environments.dev.email.password: secrets do not belong in this file: postclone never writes passwords, tokens or keys into an artifact (passwords are encrypted per instance: set them on the instance, or keep them across clones with a clone data preserver)"),
     ("missing production", "[update_set]\nname = \"T\"\nversion = \"1\"\n[instances]\n" + ENV,

@@ -40,19 +40,23 @@ def test_hostile_values_round_trip_through_every_artifact(tmp_path_factory, valu
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(hostile_text.filter(lambda s: len(s) <= 100), hostile_text)
-def test_hostile_header_and_redirect_are_data_when_the_script_runs(tmp_path_factory, header, user):
-    """Run the generated script: the property values it sets are exactly the config strings."""
+def test_hostile_header_and_keep_name_are_data_when_the_script_runs(tmp_path_factory, header, job):
+    """Run the generated script: the values it writes and logs are exactly the config strings."""
     folder = tmp_path_factory.mktemp("r")
     text = MINIMAL.replace('purpose = "development"', f"purpose = \"development\"\nheader = {toml_str(header)}")
-    text += f"[environments.dev.email]\nmode = \"on\"\nuser = {toml_str(user)}\n"
+    text += f"[environments.dev.email]\nmode = \"on\"\n[environments.dev.scheduled_jobs]\nkeep = [{toml_str(job)}]\n"
     cfg = config.load(write_config(folder, text))
     report = simulate(render_postclone(plan.make(cfg), "apply"), FIXTURE, "dev1", keep_state=True)
     assert report.error is None and not report.unsupported
     props = {p["name"]: p["value"] for p in report.state["sys_properties"]}
-    assert props["glide.product.description"] == header and props["glide.email.user"] == user
+    assert props["glide.product.description"] == header
     assert props["glide.email.smtp.active"] == "true"  # nothing else was switched by the value
     banner = report.state["sys_ux_banner_announcement"][0]
     assert banner["heading"] == header
+    home = [h for h in report.state["sys_home"] if h.get("short_description", "").startswith("postclone: ")]
+    assert home[0]["short_description"] == "postclone: " + header
+    notes = [line["message"] for line in report.step("jobs").logs]
+    assert f'postclone: dev jobs: keep entries that matched no job: "{job}"' in notes
 
 
 @pytest.mark.parametrize("char", FORBIDDEN, ids=lambda c: f"U+{ord(c):04X}")
@@ -68,8 +72,8 @@ def test_every_hostile_piece_alone_round_trips(tmp_path):
     for i, piece in enumerate(HOSTILE):
         if not piece.strip():
             continue
-        values = dict.fromkeys(("name", "description", "created_by", "header", "server", "user",
-                                "job_name", "job_description"), piece)
+        values = dict.fromkeys(("name", "description", "created_by", "header", "job_name", "job_description"),
+                               piece)
         values.update({k: [piece] for k in ("keep_roles", "keep_groups", "keep_users", "keep_jobs", "mid_users")})
         folder = tmp_path / str(i)
         folder.mkdir()

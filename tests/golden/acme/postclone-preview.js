@@ -34,9 +34,7 @@
                 "email": {
                     "mode": "off",
                     "redirectTo": "",
-                    "purgeOutbox": true,
-                    "server": "",
-                    "user": ""
+                    "purgeOutbox": true
                 },
                 "users": {
                     "lock": true,
@@ -67,9 +65,7 @@
                 "email": {
                     "mode": "redirect",
                     "redirectTo": "servicenow-test-mail@acme.example",
-                    "purgeOutbox": true,
-                    "server": "smtp-test.acme.example",
-                    "user": "servicenow-test"
+                    "purgeOutbox": true
                 },
                 "users": {
                     "lock": true,
@@ -100,9 +96,7 @@
                 "email": {
                     "mode": "off",
                     "redirectTo": "",
-                    "purgeOutbox": false,
-                    "server": "",
-                    "user": ""
+                    "purgeOutbox": false
                 },
                 "users": {
                     "lock": true,
@@ -263,26 +257,40 @@
         return have === wanted;
     }
 
+    // What a property holds now; in preview, what an earlier setProperty() of this run would have made it.
+    var PREVIEWED = {};
+
+    function currentProperty(name, stored) {
+        return PREVIEW && Object.prototype.hasOwnProperty.call(PREVIEWED, name) ? PREVIEWED[name] : stored;
+    }
+
     // Sets a system property (sys_properties row), creating it when missing. Writes only on a difference.
     function setProperty(r, name, wanted, type, description) {
         var gr = new GlideRecord('sys_properties');
         gr.addQuery('name', name);
         gr.query();
         if (gr.next()) {
-            if (value(gr, 'value') === wanted) {
+            var current = currentProperty(name, value(gr, 'value'));
+            if (current === wanted) {
                 r.kept++;
                 return;
             }
-            r.notes.push(name + ': "' + value(gr, 'value') + '" -> "' + wanted + '"');
+            r.notes.push(name + ': "' + current + '" -> "' + wanted + '"');
             r.changed++;
+            PREVIEWED[name] = wanted;
             if (!PREVIEW) {
                 gr.setValue('value', wanted);
                 gr.update();
             }
             return;
         }
+        if (Object.prototype.hasOwnProperty.call(PREVIEWED, name) && PREVIEWED[name] === wanted) {
+            r.kept++;
+            return;
+        }
         r.notes.push(name + ': (missing) -> "' + wanted + '"');
         r.changed++;
+        PREVIEWED[name] = wanted;
         if (!PREVIEW) {
             gr.initialize();
             gr.setValue('name', name);
@@ -347,12 +355,6 @@
             p['glide.email.test.user'] = env.email.redirectTo;
             p['glide.email.read.active'] = 'false';
         }
-        if (env.email.server) {
-            p['glide.email.server'] = env.email.server;
-        }
-        if (env.email.user) {
-            p['glide.email.user'] = env.email.user;
-        }
         return p;
     }
 
@@ -378,7 +380,8 @@
     function propertyDiffs(props) {
         var bad = [];
         for (var name in props) {
-            if (Object.prototype.hasOwnProperty.call(props, name) && String(gs.getProperty(name, '')) !== props[name]) {
+            if (Object.prototype.hasOwnProperty.call(props, name) &&
+                    currentProperty(name, String(gs.getProperty(name, ''))) !== props[name]) {
                 bad.push(name);
             }
         }
@@ -482,20 +485,37 @@
 
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
-        // 1. Email first, so nothing leaks while the rest runs.
+        // 1. Email first, so nothing leaks while the rest runs. Sending is switched on last, only
+        //    after the redirect address is set and the outbox purged; while there is work to do it is
+        //    off, and if any part fails it stays off and the step fails.
         step('email', function (r) {
-            applyProperties(r, emailProperties());
-            if (env.email.purgeOutbox) {
-                // Unsent mail carried over from production is marked send-ignored, never deleted.
-                requireFields('sys_email', ['type']);
-                var count = new GlideAggregate('sys_email');
-                count.addQuery('type', 'send-ready');
-                count.addAggregate('COUNT');
-                count.query();
-                var n = count.next() ? parseInt(count.getAggregate('COUNT'), 10) : 0;
-                if (n > 0) {
-                    r.notes.push('outbox: ' + n + ' unsent mail send-ready -> send-ignored');
-                    r.changed += n;
+            var wanted = emailProperties();
+            var sending = wanted['glide.email.smtp.active'];
+            var others = {};
+            for (var name in wanted) {
+                if (Object.prototype.hasOwnProperty.call(wanted, name) && name !== 'glide.email.smtp.active') {
+                    others[name] = wanted[name];
+                }
+            }
+            var queued = 0;
+            try {
+                if (env.email.purgeOutbox) {
+                    requireFields('sys_email', ['type']);
+                    var count = new GlideAggregate('sys_email');
+                    count.addQuery('type', 'send-ready');
+                    count.addAggregate('COUNT');
+                    count.query();
+                    queued = count.next() ? parseInt(count.getAggregate('COUNT'), 10) : 0;
+                }
+                var work = queued > 0 || propertyDiffs(others).length > 0;
+                if (sending === 'false' || (sending === 'true' && work)) {
+                    applyProperties(r, {'glide.email.smtp.active': 'false'});
+                }
+                applyProperties(r, others);
+                if (queued > 0) {
+                    // Unsent mail carried over from production is marked send-ignored, never deleted.
+                    r.notes.push('outbox: ' + queued + ' unsent mail send-ready -> send-ignored');
+                    r.changed += queued;
                     if (!PREVIEW) {
                         var mail = new GlideRecord('sys_email');
                         mail.addQuery('type', 'send-ready');
@@ -503,6 +523,19 @@
                         mail.updateMultiple();
                     }
                 }
+            } catch (e) {
+                // Whatever the mode: a redirect that is not set or an outbox that is not purged must
+                // not be sent.
+                var off = 'email sending is off';
+                try {
+                    applyProperties(r, {'glide.email.smtp.active': 'false'});
+                } catch (e2) {
+                    off = 'email sending could not be switched off either: ' + errorText(e2);
+                }
+                throw new Error(errorText(e) + '; ' + off);
+            }
+            if (sending === 'true') {
+                applyProperties(r, {'glide.email.smtp.active': 'true'});
             }
         });
 
