@@ -30,7 +30,8 @@ JOB_TABLE = "sysauto_script"
 
 # Records the post-clone script itself creates on the target at run time, keyed by a sys_id the
 # release owns (so a second run finds and updates them instead of adding more).
-OWNED = {"welcome": "sys_home", "banner": "sys_ux_banner_announcement"}
+OWNED = {"welcome": "sys_home", "banner": "sys_ux_banner_announcement",
+         "banner_mapping": "sys_ux_m2m_banner_announcement"}
 
 # The build folder, <id>-<version>/, holds the scripts, these two files, and nothing else.
 UPDATE_SET_FILE = "update_set.xml"

@@ -136,7 +136,7 @@ def script_data(plan: Plan) -> dict:
         "environments": {env.key: _env_data(env) for env in cfg.environments},
         "shippedJobs": plan.shipped_job_ids,
         "records": {"apply": plan.scripts["apply"].sys_id, "welcome": plan.owned["welcome"].sys_id,
-                    "banner": plan.owned["banner"].sys_id},
+                    "banner": plan.owned["banner"].sys_id, "bannerMapping": plan.owned["banner_mapping"].sys_id},
     }
 
 

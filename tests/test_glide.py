@@ -270,3 +270,28 @@ def test_max_view_records_caps_only_database_views():
     assert run(count, data)[1] == ["10000 10005"]
     data["sys_properties"] = [{"sys_id": "p1", "name": "glide.db.max_view_records", "value": "50"}]
     assert run(count, data)[1] == ["50 10005"]
+
+
+def test_a_banner_displays_only_when_mapped_to_unified_navigation_and_started():
+    """next-experience-banner-announcements.md: a banner is associated to a configuration (Unified
+    Navigation) through a Banner Announcement Mapping; Start is when it "begins displaying"."""
+    data = {
+        "sys_ux_banner_announcement": [
+            {"sys_id": "b1", "heading": "mapped", "start": "2025-01-01 00:00:00"},
+            {"sys_id": "b2", "heading": "unmapped", "start": "2025-01-01 00:00:00"},
+            {"sys_id": "b3", "heading": "other config", "start": "2025-01-01 00:00:00"},
+            {"sys_id": "b4", "heading": "later", "start": "2027-01-01 00:00:00"},
+            {"sys_id": "b5", "heading": "over", "start": "2025-01-01 00:00:00", "end": "2025-06-01 00:00:00"}],
+        "sys_ux_banner_announcement_config": [{"sys_id": "c1", "name": "Unified Navigation"},
+                                              {"sys_id": "c2", "name": "Service Portal"}],
+        "sys_ux_m2m_banner_announcement": [
+            {"sys_id": f"m{b}", "announcement": b, "announcement_config": "c2" if b == "b3" else "c1", "order": "1"}
+            for b in ("b1", "b3", "b4", "b5")],
+    }
+    report, _ = run("gs.log('nothing');", data)
+    assert [(b["heading"], b["displays"], b["why"]) for b in report.banners] == [
+        ("mapped", True, ""),
+        ("unmapped", False, 'not mapped to the announcement config "Unified Navigation"'),
+        ("other config", False, 'not mapped to the announcement config "Unified Navigation"'),
+        ("later", False, "starts at 2027-01-01 00:00:00"),
+        ("over", False, "ended at 2025-06-01 00:00:00")]

@@ -406,3 +406,21 @@ def test_a_second_redirect_run_leaves_sending_on_and_writes_nothing():
     first = run("acmetest", "apply", keep_state=True)
     second = run("acmetest", "apply", data=first.state)
     assert second.step("email").changed == 0 and property_changes(second, "glide.email.smtp.active") == []
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("instance", ["acmedev", "acmetest", "acmetrain"])
+def test_the_next_experience_banner_displays_after_the_script(engine, instance):
+    engine_or_skip(engine)
+    report = run(instance, "apply", engine=engine)
+    assert report.ok, report.to_text()
+    assert [b["displays"] for b in report.banners] == [True]
+
+
+def test_without_the_unified_navigation_config_the_welcome_step_fails_and_says_so():
+    data = {**DATA, "sys_ux_banner_announcement_config": []}
+    report = run("acmedev", "apply", data=data)
+    assert report.step("welcome").failed == ('announcement config "Unified Navigation" not found: the banner '
+                                             "would not display")
+    assert "the banner is not mapped" in report.step("verify").failed
+    assert [b["displays"] for b in report.banners] == [False]

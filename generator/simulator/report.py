@@ -50,6 +50,7 @@ class Report:
     attachments: list[dict]
     state: dict | None = None
     warnings: list[str] = field(default_factory=list)
+    banners: list[dict] = field(default_factory=list)  # each banner afterwards: displays, or why not
 
     @property
     def queries(self) -> int:
@@ -110,6 +111,7 @@ class Report:
                 for s in self.steps
             ],
             "events": self.events,
+            "banners": self.banners,
             "attachments": [{k: v for k, v in a.items() if k != "content"} | {"lines": a["content"].count("\n")}
                             for a in self.attachments],
         }
@@ -139,6 +141,9 @@ class Report:
             out += [f"  warning: {w}" for w in s.warnings]
         for e in self.events:
             out.append(f"event {e['name']} ({e['table']} {e['sys_id']})")
+        for b in self.banners:
+            shown = "displays" if b["displays"] else f"does not display: {b['why']}"
+            out.append(f"banner {b['heading']!r}: {shown}")
         out.append(f"totals: {self.queries} queries, {len(self.write_ops)} writes, {len(self.changes)} records changed")
         if self.unsupported:
             out.append("unsupported Glide API: " + ", ".join(sorted(set(self.unsupported))))
@@ -192,4 +197,4 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
         steps.append(current)
     return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
                   r["changes"], r["logs"], r["events"], r["attachments"], raw.state,
-                  [w["message"] for w in r.get("warnings", [])])
+                  [w["message"] for w in r.get("warnings", [])], r.get("banners", []))

@@ -26,7 +26,7 @@ from generator.simulator.report import RawRun, Report, build_report
 GLIDE_DIR = Path(__file__).resolve().parent / "glide"
 # The Glide emulation's parts, in the order they run inside one shared function scope.
 GLIDE_PARTS = ("store.js", "dictionary.js", "query.js", "element.js", "record.js", "record_writes.js",
-               "aggregate.js", "system.js", "attachment.js", "api.js")
+               "aggregate.js", "system.js", "attachment.js", "effects.js", "api.js")
 GLIDE_GLOBALS = "globals.js"
 DEFAULT_NOW = "2026-01-01 00:00:00"
 

@@ -53,6 +53,8 @@ var REFS = {
     sys_user: {manager: 'sys_user', department: 'cmn_department', company: 'core_company', location: 'cmn_location'},
     sys_user_group: {manager: 'sys_user', parent: 'sys_user_group'},
     ecc_agent_issue: {mid_server: 'ecc_agent'},
+    sys_ux_m2m_banner_announcement: {announcement: 'sys_ux_banner_announcement',
+        announcement_config: 'sys_ux_banner_announcement_config'},
     ecc_agent: {user_name: null},
     sysauto_script: {run_as: 'sys_user'},
     sysauto: {run_as: 'sys_user'},
@@ -219,7 +221,8 @@ pc.result = function () {
         events: pc.events,
         attachments: pc.attachments,
         unsupported: pc.unsupported,
-        warnings: pc.warnings
+        warnings: pc.warnings,
+        banners: bannerDisplay()
     });
 };
 

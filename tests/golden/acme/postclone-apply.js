@@ -121,7 +121,8 @@
         "records": {
             "apply": "5df91c2cfe1e593288df4fafefca7207",
             "welcome": "a65fee59cdcb587e89e40436ee68a540",
-            "banner": "21d78e3b501358489561197457eb9b1d"
+            "banner": "21d78e3b501358489561197457eb9b1d",
+            "bannerMapping": "d4dfc1a1766f52ad9e67ba7525c23bc6"
         }
     };
     var PREVIEW = MODE === 'preview';
@@ -358,6 +359,9 @@
         return p;
     }
 
+    // The announcement config of the Next Experience header, looked up by name at run time.
+    var UNIFIED_NAVIGATION = 'Unified Navigation';
+
     function headerProperties() {
         var p = {};
         p['glide.product.description'] = env.header;
@@ -543,21 +547,40 @@
         step('welcome', function (r) {
             applyProperties(r, headerProperties());
             if (env.welcomePage) {
+                // Shown before sign-in (the login page's welcome section): language and condition as
+                // the welcome_content macro reads them.
                 upsertOwned(r, 'sys_home', CONFIG.records.welcome, {
                     short_description: 'postclone: ' + env.header,
                     text: env.welcomeHtml,
                     active: 'true',
-                    order: '-1000'
+                    order: '-1000',
+                    language: 'en',
+                    condition: '!gs.getSession().isLoggedIn()'
                 }, {});
             }
-            if (gs.tableExists('sys_ux_banner_announcement')) {
-                upsertOwned(r, 'sys_ux_banner_announcement', CONFIG.records.banner, {
-                    heading: env.header,
-                    summary: env.bannerSummary
-                }, {start: new GlideDateTime().getValue()});
-            } else {
+            if (!gs.tableExists('sys_ux_banner_announcement')) {
                 r.notes.push('sys_ux_banner_announcement does not exist here: no Next Experience banner');
+                return;
             }
+            upsertOwned(r, 'sys_ux_banner_announcement', CONFIG.records.banner, {
+                heading: env.header,
+                summary: env.bannerSummary
+            }, {start: String(new GlideDateTime().getValue())});
+            // A banner displays only when mapped to an announcement config: Unified Navigation for the
+            // Next Experience header (Banner Announcement Mapping).
+            requireFields('sys_ux_banner_announcement_config', ['name']);
+            requireFields('sys_ux_m2m_banner_announcement', ['announcement', 'announcement_config', 'order']);
+            var config = new GlideRecord('sys_ux_banner_announcement_config');
+            config.addQuery('name', UNIFIED_NAVIGATION);
+            config.query();
+            if (!config.next()) {
+                throw new Error('announcement config "' + UNIFIED_NAVIGATION + '" not found: the banner would not display');
+            }
+            upsertOwned(r, 'sys_ux_m2m_banner_announcement', CONFIG.records.bannerMapping, {
+                announcement: CONFIG.records.banner,
+                announcement_config: config.getUniqueValue(),
+                order: '100'
+            }, {});
         });
 
         // 3. LDAP: every active LDAP server configuration inactive.
@@ -798,7 +821,19 @@
                     return problems;
                 });
                 check('welcome', function () {
-                    return propertyDiffs(headerProperties());
+                    var problems = propertyDiffs(headerProperties());
+                    if (gs.tableExists('sys_ux_banner_announcement')) {
+                        requireFields('sys_ux_m2m_banner_announcement', ['announcement', 'announcement_config']);
+                        var map = new GlideRecord('sys_ux_m2m_banner_announcement');
+                        map.addQuery('announcement', CONFIG.records.banner);
+                        map.addQuery('announcement_config.name', UNIFIED_NAVIGATION);
+                        map.setLimit(1);
+                        map.query();
+                        if (!map.hasNext()) {
+                            problems.push('the banner is not mapped to "' + UNIFIED_NAVIGATION + '"');
+                        }
+                    }
+                    return problems;
                 });
                 if (env.ldap.disable) {
                     check('ldap', function () {
