@@ -140,7 +140,9 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
              f"an earlier check, {st.derived} proven from a parsed template)"]
     lines += [f"  {name}" for name in files]
     lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
-                 "Retrieved Update Sets > Import Update Set from XML")
+                 "Retrieved Update Sets > Import Update Set from XML, then commit it")
+    lines.append(f"then run the fix script \"postclone install {cfg.update_set.id}\" on production (it schedules the "
+                 "shipped jobs and adds the cleanup script to the clone profiles)")
     _emit(
         {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
          "unchanged": False, "seconds": round(seconds, 3),
@@ -193,8 +195,8 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
 
 @cli.command()
 @CONFIG_ARG
-@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="apply",
-              show_default=True, help="Which of the three post-clone scripts.")
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview", "install"]), default="apply",
+              show_default=True, help="Which script: one of the three post-clone scripts, or the install fix script.")
 @click.option("--job", "job_key", metavar="KEY", help="Print the guarded script of this job instead.")
 def render(config: Path, mode: str, job_key: str | None) -> None:
     """Print a generated script to stdout, for review (checked first)."""
@@ -222,8 +224,10 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
 @click.option("--instance", required=True, help="instance_name of the simulated instance (may be empty).")
 @click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
               help="Folder (or file) of list exports: <unload> XML or {\"table\": [records]} JSON.")
-@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview"]), default="cleanup", show_default=True,
-              help="Which post-clone script to run.")
+@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview", "install", "install-preview"]),
+              default="cleanup", show_default=True,
+              help="Which script to run: a post-clone script, or the install fix script (install-preview writes "
+                   "nothing; run it on a production snapshot).")
 @click.option("--job", "job_key", metavar="KEY", help="Run this guarded job's script instead.")
 @click.option("--user", default="admin", show_default=True, help="user_name of the user running the script.")
 @click.option("--engine", type=click.Choice(["v8", "rhino"]), default="v8", show_default=True,
@@ -240,7 +244,8 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
     from generator.validate import validate as check
 
     cfg = cfgmod.load(config)
-    scripts = render_all(plan.make(cfg))
+    the_plan = plan.make(cfg)
+    scripts = render_all(the_plan)
     check(scripts)
     if job_key is not None:
         keys = [j.key for j in cfg.jobs]
@@ -249,7 +254,14 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
         wanted = f"jobs/{job_key}.js"
     else:
         wanted = f"postclone-{mode}.js"
-    script = next(s.text for s in scripts if s.filename == wanted)
+    if mode == "install-preview" and job_key is None:
+        from generator.render import render_install
+        from generator.validate import check_script
+
+        script = render_install(the_plan, "preview")
+        check_script(script, wanted)
+    else:
+        script = next(s.text for s in scripts if s.filename == wanted)
     data = load_data(data_path)
     start = time.perf_counter()
     report = run(script, data, instance, script_name=wanted, user=user, engine=engine)

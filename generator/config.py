@@ -101,6 +101,7 @@ class Config:
     digest: str
     update_set: UpdateSet
     production: tuple[str, ...]
+    clone_profiles: tuple[str, ...]
     environments: tuple[Environment, ...]
     jobs: tuple[Job, ...] = field(default=())
 
@@ -140,6 +141,7 @@ def load(path: str | Path) -> Config:
 
     inst = root.table("instances")
     production = inst.value("production")
+    clone_profiles = inst.value("clone_profiles")
     inst.finish()
 
     owner: dict[str, str] = {p: "instances.production" for p in production}
@@ -164,6 +166,7 @@ def load(path: str | Path) -> Config:
         digest=digest.hexdigest(),
         update_set=update_set,
         production=production,
+        clone_profiles=clone_profiles,
         environments=tuple(environments),
         jobs=tuple(jobs),
     )

@@ -121,6 +121,23 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
         })
         out.append(_record(fix, f))
 
+    install = plan.install
+    f = _sys_fields(cfg, install.table, install.sys_id, install.name, stamp)
+    f.update({
+        "active": ("true", {}),
+        "before": ("false", {}),
+        "description": ("Run once on production after committing this update set: schedules the jobs it ships and "
+                        "adds the clone cleanup script to the clone profiles it names. Writes nothing else, and "
+                        f"nothing on other instances. {cfg.update_set.name} {cfg.update_set.version}.", {}),
+        "flush_cache": ("false", {}),
+        "name": (install.name, {}),
+        "record_for_rollback": ("false", {}),
+        "run_once": ("false", {}),
+        "script": (by_key[(install.table, install.key, "script")], {}),
+        "unloadable": ("false", {}),
+    })
+    out.append(_record(install, f))
+
     for job, planned in plan.jobs:
         f = _sys_fields(cfg, planned.table, planned.sys_id, planned.name, stamp)
         f.update(_job_fields(job))

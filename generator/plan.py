@@ -59,6 +59,7 @@ class Plan:
     update_set_sys_id: str  # the sys_remote_update_set of this release
     remote_sys_id: str
     scripts: dict[str, Planned]  # mode -> its post-clone record
+    install: Planned  # the fix script to run on production after the commit
     jobs: tuple[tuple[Job, Planned], ...]
     owned: dict[str, Planned]  # key -> record the post-clone script creates at run time
     deletions: tuple[Planned, ...]  # DELETE updates: records an earlier release shipped and this one has not
@@ -66,8 +67,8 @@ class Plan:
 
     @property
     def records(self) -> tuple[Planned, ...]:
-        """Every record the update set ships, in a fixed order: cleanup, apply, preview, jobs."""
-        return (*self.scripts.values(), *(p for _, p in self.jobs))
+        """Every record the update set ships, in a fixed order: cleanup, apply, preview, install, jobs."""
+        return (*self.scripts.values(), self.install, *(p for _, p in self.jobs))
 
     def job(self, job: Job) -> Planned:
         return next(p for j, p in self.jobs if j.key == job.key)
@@ -108,12 +109,14 @@ def make(cfg: Config, previous: dict | None = None) -> Plan:
     scripts = {mode: planned(table, mode, f"postclone {mode} {uid}") for mode, table in MODE_TABLES.items()}
     jobs = tuple((job, planned(JOB_TABLE, job.key, job.name)) for job in cfg.jobs)
     owned = {key: Planned(table, key, record_id(uid, table, key), key) for key, table in OWNED.items()}
-    current = {(p.table, p.sys_id) for p in (*scripts.values(), *(p for _, p in jobs))}
+    install = planned("sys_script_fix", "install", f"postclone install {uid}")
+    current = {(p.table, p.sys_id) for p in (*scripts.values(), install, *(p for _, p in jobs))}
     return Plan(
         config=cfg,
         update_set_sys_id=sys_id(uid, "sys_remote_update_set", us.version),
         remote_sys_id=sys_id(uid, "remote_sys_id", us.version),
         scripts=scripts,
+        install=install,
         jobs=jobs,
         owned=owned,
         deletions=_deletions(previous, current, uid, us.version),

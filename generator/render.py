@@ -19,6 +19,7 @@ from generator.plan import MODES, POSTCLONE_STEPS, Plan
 # The post-clone script's frame (guard, helpers, step runner, summary); it includes each step's
 # template, templates/postclone/steps/<name>.js.j2, in the plan's order.
 POSTCLONE_TEMPLATE = "postclone/frame.js.j2"
+INSTALL_TEMPLATE = "install/install.js.j2"
 JOB_TEMPLATE = "jobs/job.js.j2"
 JOB_CONDITION_TEMPLATE = "jobs/condition.js.j2"
 
@@ -135,6 +136,7 @@ def script_data(plan: Plan) -> dict:
         "instances": dict(sorted(instances.items())),
         "environments": {env.key: _env_data(env) for env in cfg.environments},
         "shippedJobs": plan.shipped_job_ids,
+        "scheduledJobs": sorted(p.sys_id for j, p in plan.jobs if j.active),
         "records": {"apply": plan.scripts["apply"].sys_id, "welcome": plan.owned["welcome"].sys_id,
                     "banner": plan.owned["banner"].sys_id, "bannerMapping": plan.owned["banner_mapping"].sys_id},
     }
@@ -152,6 +154,28 @@ def render_postclone(plan: Plan, mode: str) -> str:
         update_set_version=plan.config.update_set.version,
         data=script_data(plan),
     )
+
+
+def install_data(plan: Plan) -> dict:
+    """The CONFIG object of the install fix script."""
+    cleanup = plan.scripts["cleanup"]
+    return {
+        "updateSet": f"{plan.config.update_set.name} {plan.config.update_set.version}",
+        "production": list(plan.config.production),
+        "scheduledJobs": sorted(p.sys_id for j, p in plan.jobs if j.active),
+        "cloneProfiles": list(plan.config.clone_profiles),
+        "cleanupScript": cleanup.sys_id,
+        "cleanupName": cleanup.name,
+    }
+
+
+def render_install(plan: Plan, mode: str = "install") -> str:
+    """The install fix script; mode "preview" writes nothing (simulate --mode install-preview)."""
+    if mode not in ("install", "preview"):
+        raise ValueError(f"unknown install mode {mode!r}")
+    return environment().get_template(INSTALL_TEMPLATE).render(
+        mode=mode, tool_version=__version__, update_set_name=plan.config.update_set.name,
+        update_set_version=plan.config.update_set.version, data=install_data(plan))
 
 
 @lru_cache(maxsize=4)
@@ -242,6 +266,7 @@ def render(plan: Plan) -> list[Script]:
         # One text for the three records; cleanup and preview differ from apply only in the mode.
         text, base = (apply, "") if mode == "apply" else (with_mode(apply, mode), "postclone-apply.js")
         scripts.append(Script(f"postclone-{mode}.js", record.table, record.key, "script", text, variant_of=base))
+    scripts.append(Script("postclone-install.js", plan.install.table, plan.install.key, "script", render_install(plan)))
     for job, record in plan.jobs:
         text, condition, first_line = render_job(plan, job)
         scripts.append(Script(f"jobs/{job.key}.js", record.table, record.key, "script", text,

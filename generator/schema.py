@@ -100,6 +100,10 @@ KEYS: dict[str, Key] = _keys(
     Key("instances.production", "strings", "`instance_name` values of production. At least one. The scripts "
         "never write there.", REQUIRED, min_items=1, too_few="must name at least one production instance",
         item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
+    Key("instances.clone_profiles", "strings", "Names of the clone profiles (`clone_profile`) on production whose "
+        "cleanup script list (`clone_profile_cleanup_scripts_list`) gets the clone cleanup script when you run the "
+        "fix script `postclone install <id>` there. ServiceNow does not add a new cleanup script to existing "
+        "profiles.", ()),
 
     Key("environments", "map", "One table per sub-production environment.", REQUIRED, min_items=1,
         too_few="define at least one environment", item_pattern=r"[A-Za-z0-9_-]+",

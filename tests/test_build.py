@@ -82,10 +82,9 @@ def test_every_script_in_the_xml_is_exactly_the_js_file(tmp_path):
             assert rec.findtext("script") == files[f"jobs/{r['key']}.js"]
             assert rec.findtext("condition") == files[f"jobs/{r['key']}.condition.js"]
         else:
-            mode = r["key"]
-            assert rec.findtext("script") == files[f"postclone-{mode}.js"]
+            assert rec.findtext("script") == files[f"postclone-{r['key']}.js"]
         seen += 1
-    assert seen == len(rows) == 9
+    assert seen == len(rows) == 10
 
 
 def test_payload_is_entity_escaped_once_with_cdata_inside(tmp_path):
@@ -141,6 +140,7 @@ def test_every_template_loads():
 
     names = sorted(p.relative_to(templates_dir()).as_posix() for p in templates_dir().rglob("*.j2"))
     assert names == sorted(["jobs/job.js.j2", "jobs/condition.js.j2", "postclone/frame.js.j2",
+                            "install/install.js.j2", "shared/runner.js.j2",
                             "postclone/records.js.j2", "postclone/policy.js.j2",
                             *(f"postclone/steps/{step}.js.j2" for step in POSTCLONE_STEPS)])
     for name in names:

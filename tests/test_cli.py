@@ -27,14 +27,14 @@ def test_help_on_every_command(command):
 def test_validate_writes_nothing(tmp_path):
     r = run_cli("validate", EXAMPLE, cwd=tmp_path)
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith(f"ok: {EXAMPLE}: configuration and 15 scripts checked")
+    assert r.stdout.startswith(f"ok: {EXAMPLE}: configuration and 16 scripts checked")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_build_writes_the_folder_and_says_where(tmp_path):
     r = run_cli("build", EXAMPLE, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1790000000"})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (17 files, 9 records, ")
+    assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (18 files, 10 records, ")
     assert (tmp_path / "build" / "acme-postclone-1.4.0" / "update_set.xml").is_file()
 
 

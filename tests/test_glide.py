@@ -295,3 +295,29 @@ def test_a_banner_displays_only_when_mapped_to_unified_navigation_and_started():
         ("other config", False, 'not mapped to the announcement config "Unified Navigation"'),
         ("later", False, "starts at 2027-01-01 00:00:00"),
         ("over", False, "ended at 2025-06-01 00:00:00")]
+
+
+def test_the_scheduler_runs_a_job_only_once_a_save_gives_it_a_schedule_row():
+    """r_SpecialCasesInJobSchedules.md: "Schedule Item [sys_trigger] records are not created for data
+    records imported from an XML file such as an update set. To run scheduled jobs or scripts imported
+    from another instance, update the corresponding job or script record"."""
+    data = {"sysauto_script": [
+        {"sys_id": "imported", "name": "imported", "active": "true"},
+        {"sys_id": "forced", "name": "forced", "active": "true"},
+        {"sys_id": "changed", "name": "changed", "active": "true"},
+        {"sys_id": "quiet", "name": "quiet", "active": "true"},
+        {"sys_id": "stopped", "name": "stopped", "active": "true"}],
+        "sys_trigger": [{"sys_id": "t1", "name": "stopped", "document": "sysauto_script", "document_key": "stopped"}]}
+    body = ("var g = new GlideRecord('sysauto_script');"
+            "g.get('forced'); g.update(); g.setForceUpdate(true); g.update();"  # an unchanged save runs nothing
+            "g = new GlideRecord('sysauto_script'); g.get('changed'); g.setValue('name', 'changed2'); g.update();"
+            "g = new GlideRecord('sysauto_script'); g.get('quiet'); g.setWorkflow(false); g.setValue('name', 'q2');"
+            " g.update();"
+            "g = new GlideRecord('sysauto_script'); g.get('stopped'); g.setValue('active', false); g.update();"
+            "g = new GlideRecord('sysauto_script'); g.initialize(); g.setValue('name', 'new'); g.setValue('active', true);"
+            " g.insert();")
+    report, _ = run(body, data, keep_state=True)
+    scheduled = {j["name"]: j["scheduled"] for j in report.jobs}
+    assert scheduled == {"imported": False, "forced": True, "changed2": True, "q2": False, "stopped": False,
+                         "new": True}
+    assert [c["by"] for c in report.changes if c["table"] == "sys_trigger"] == ["scheduler"] * 4

@@ -19,19 +19,20 @@ JOBS = len(CFG.jobs)
 
 def test_a_fresh_build_parses_each_distinct_script_once():
     stats = assemble(CFG, epoch=0).stats
-    # the post-clone, job and condition templates once each as skeletons, and each job's own file once;
+    # the post-clone, job and condition templates once each as skeletons, the install script, and each
+    # job's own file once;
     # every generated script is then proven from those (cleanup and preview differ from apply only in
     # the mode literal)
-    assert (stats.parsed, stats.derived, stats.cached) == (3 + JOBS, 3 + 2 * JOBS, 0)
+    assert (stats.parsed, stats.derived, stats.cached) == (4 + JOBS, 3 + 2 * JOBS, 0)
     assert stats.checked == len(render(plan_of(CFG))) + JOBS + 3
 
 
 def test_the_cache_skips_only_texts_already_accepted(tmp_path):
     cache = Cache(tmp_path)
     first = assemble(CFG, epoch=0, cache=cache).stats
-    assert first.parsed == 3 + JOBS
+    assert first.parsed == 4 + JOBS
     again = assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats
-    assert (again.parsed, again.cached, again.derived) == (0, 3 + JOBS, 3 + 2 * JOBS)
+    assert (again.parsed, again.cached, again.derived) == (0, 4 + JOBS, 3 + 2 * JOBS)
 
 
 def test_a_changed_script_is_checked_again_and_its_error_found(tmp_path):
@@ -54,7 +55,7 @@ def test_a_cache_from_another_validator_is_not_trusted(tmp_path, monkeypatch):
 
 def test_a_corrupt_cache_costs_time_not_correctness(tmp_path):
     (tmp_path / "validated-v1.txt").write_bytes(b"\xff\xfe garbage \x00")
-    assert assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats.parsed == 3 + JOBS
+    assert assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats.parsed == 4 + JOBS
 
 
 def assert_tampering_is_caught(target: str, old: str, new: str, position: str, error: str) -> None:
@@ -104,15 +105,15 @@ def test_unchanged_rebuild_skips_and_any_change_rebuilds(tmp_path):
     args = ["build", src / "postclone.toml", "--out", tmp_path / "out"]
     first = run_cli(*args, env=env)
     assert first.returncode == 0 and first.stdout.startswith("built ")
-    assert "checked 24 scripts with esprima (9 parsed, 0 unchanged since an earlier check, 15 proven" in first.stdout
+    assert "checked 25 scripts with esprima (10 parsed, 0 unchanged since an earlier check, 15 proven" in first.stdout
     second = run_cli(*args, env=env)
     assert second.returncode == 0 and second.stdout.startswith("up to date: ")
     folder = tmp_path / "out" / "acme-postclone-1.4.0"
     (folder / "postclone-apply.js").write_text("tampered")
     third = run_cli(*args, env=env)
-    assert third.stdout.startswith("built ") and "(0 parsed, 9 unchanged" in third.stdout
+    assert third.stdout.startswith("built ") and "(0 parsed, 10 unchanged" in third.stdout
     (src / "jobs" / "ping_hr.js").write_text("gs.info('new');\n")
     fourth = run_cli(*args, env=env)
-    assert fourth.stdout.startswith("built ") and "(1 parsed, 8 unchanged" in fourth.stdout
+    assert fourth.stdout.startswith("built ") and "(1 parsed, 9 unchanged" in fourth.stdout
     assert run_cli(*args, env={**env, "SOURCE_DATE_EPOCH": "1"}).stdout.startswith("built ")
     assert run_cli(*args, "--force", env={**env, "SOURCE_DATE_EPOCH": "1"}).stdout.startswith("built ")

@@ -113,10 +113,17 @@ def test_development_policy(engine):
     assert all(r["active"] == "false" for r in report.state["ldap_server_config"])
     jobs = {j["name"]: j["active"] for t in ("sysauto_script", "sysauto_report", "sysauto_template",
                                               "scheduled_import_set") for j in report.state[t]}
-    assert jobs == {"Clean up expired sessions": "true", "Nightly HR sync": "true", "Nightly finance export": "false",
+    shipped = {"Nightly HR sync": "true", "Refresh test data": "true", "Purge training sandbox": "true",
+               "Ping HR endpoint": "true", "One-off data fix": "false", "Rebuild search index": "true"}
+    assert jobs == {"Clean up expired sessions": "true", "Nightly finance export": "false",
                     "Retired archive job": "false", "Weekly open incidents report": "false", "HR feed": "false",
-                    "Create monthly checklist": "false", "Quarterly licence report": "false"}
-    assert [{k: v for k, v in t.items() if k != "sys_class_name"} for t in report.state["sys_trigger"]] == DATA["sys_trigger"]
+                    "Create monthly checklist": "false", "Quarterly licence report": "false", **shipped}
+    # the scheduler: the stopped jobs lost their schedule rows, the kept job and the platform's row
+    # stayed, and every active shipped job (imported, so unscheduled) was saved and got one
+    scheduled = {j["name"] for j in report.jobs if j["scheduled"]}
+    assert scheduled == {"Clean up expired sessions"} | {n for n, a in shipped.items() if a == "true"}
+    assert all(j["scheduled"] == j["active"] for j in report.jobs)
+    assert "SMTP Sender" in {t["name"] for t in report.state["sys_trigger"]}
     users = users_by_name(report.state)
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
     assert unlocked == ["admin", "jane.admin", "mid.server.acme", "svc.integration.hr"]
@@ -145,7 +152,8 @@ def test_test_policy_redirects_mail_and_keeps_uat_testers():
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
     assert unlocked == ["admin", "jane.admin", "mid.server.acme", "uat.anna", "uat.ben"]
     jobs = [j for t in ("sysauto_script", "sysauto_report") for j in report.state[t] if j["active"] == "true"]
-    assert [j["name"] for j in jobs] == ["Nightly HR sync"]  # shipped guarded job untouched, no keep list
+    assert sorted(j["name"] for j in jobs) == ["Nightly HR sync", "Ping HR endpoint", "Purge training sandbox",
+                                                "Rebuild search index", "Refresh test data"]  # shipped, guarded
 
 
 def test_training_policy_keeps_participants_and_leaves_outbox():
@@ -193,7 +201,7 @@ def test_a_failing_step_is_reported_and_the_others_still_run(engine):
     assert report.error is None  # nothing escaped the script
     assert report.failed_steps == ["ldap", "verify"]
     assert "failed: database unavailable" in report.step("ldap").summary
-    assert report.step("users").changed == 8 and report.step("jobs").changed == 5
+    assert report.step("users").changed == 8 and report.step("jobs").changed == 10  # 5 stopped, 5 scheduled
     assert report.logs[-1]["message"].endswith("failed steps: ldap, verify")
     assert report.logs[-1]["level"] == "error"
 
@@ -229,8 +237,9 @@ def test_preview_writes_nothing_and_predicts_apply(instance):
     # and the counts are what really changed, record by record
     for s in apply.steps:
         if s.summary and s.name not in ("verify", "mid_servers"):
-            records = [c for c in s.changes if c["table"] != "sys_attachment"]
-            assert len(records) == s.changed, s.name
+            records = [c for c in s.changes if c["table"] != "sys_attachment" and c.get("by") != "scheduler"]
+            saved = [line for line in s.logs if "scheduled shipped job" in line["message"]]  # a save, no field change
+            assert len(records) + len(saved) == s.changed, s.name
 
 
 def test_no_global_variables_leak():
@@ -256,8 +265,9 @@ def test_every_step_uses_a_bounded_number_of_operations():
 def test_all_three_scripts_share_one_body():
     scripts = {s.filename: s.text for s in render(plan.make(CFG))}
     bodies = {name: text.split("(function (MODE) {", 1)[1].rsplit("})(", 1)[0]
-              for name, text in scripts.items() if name.startswith("postclone-")}
-    assert len(set(bodies.values())) == 1
+              for name, text in scripts.items() if name in ("postclone-cleanup.js", "postclone-apply.js",
+                                                             "postclone-preview.js")}
+    assert len(bodies) == 3 and len(set(bodies.values())) == 1
 
 
 # ------------------------------------------------------------------ fail closed (fidelity issue)
@@ -424,3 +434,63 @@ def test_without_the_unified_navigation_config_the_welcome_step_fails_and_says_s
                                              "would not display")
     assert "the banner is not mapped" in report.step("verify").failed
     assert [b["displays"] for b in report.banners] == [False]
+
+
+# ------------------------------------------------------------------ the install fix script
+
+def install(instance="acme", mode="install", data=None, cfg=CFG, engine="v8", **kw):
+    from generator.render import render_install
+
+    return simulate(render_install(plan.make(cfg), "preview" if mode == "preview" else "install"),
+                    DATA if data is None else data, instance, script_name="postclone-install.js", engine=engine,
+                    keep_state=True, **kw)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_install_on_production_schedules_the_shipped_jobs_and_fills_the_clone_profiles_and_nothing_else(engine):
+    engine_or_skip(engine)
+    report = install(engine=engine)
+    assert report.ok, report.to_text()
+    active_shipped = {p.sys_id for j, p in plan.make(CFG).jobs if j.active}
+    assert {(o["op"], o["table"]) for o in report.write_ops} == {("update", "sysauto_script"),
+                                                                  ("insert", "clone_profile_cleanup_scripts_list")}
+    assert {o["sys_id"] for o in report.write_ops if o["table"] == "sysauto_script"} == active_shipped
+    assert [c for c in report.changes if c.get("by") != "scheduler" and c["table"] != "clone_profile_cleanup_scripts_list"] == []
+    assert all(j["scheduled"] for j in report.jobs if j["sys_id"] in active_shipped)
+    rows = [r for r in report.state["clone_profile_cleanup_scripts_list"]
+            if r["cleanup_script"] == plan.make(CFG).scripts["cleanup"].sys_id]
+    assert [(r["clone_profile"], r["active"]) for r in rows] == [("6a7b8c9d0e1f20314253647586970a1b", "true")]
+    again = install(data=report.state, engine=engine)
+    assert again.ok and again.write_ops == [] and again.changes == []
+    assert [s.changed for s in again.steps if s.summary] == [0, 0]
+
+
+def test_install_preview_writes_nothing_and_predicts_the_install():
+    preview, done = install(mode="preview"), install()
+    assert preview.ok and preview.write_ops == [] and preview.changes == []
+    assert [s.changed for s in preview.steps if s.summary] == [s.changed for s in done.steps if s.summary] == [5, 1]
+
+
+@pytest.mark.parametrize("instance", ["acmedev", "acmetest", "", "elsewhere"])
+def test_install_does_nothing_but_on_production(instance):
+    report = install(instance)
+    assert report.ops == [] and report.changes == []
+    assert report.logs[0]["level"] == "error" and "nothing done" in report.logs[0]["message"]
+
+
+def test_install_fails_loudly_for_a_clone_profile_or_a_job_it_cannot_find(tmp_path):
+    cfg = example_with(tmp_path, ('clone_profiles = ["ACME full clone"]', 'clone_profiles = ["ACME ful clone"]'))
+    data = {**DATA, "sysauto_script": [j for j in DATA["sysauto_script"] if j["name"] != "Rebuild search index"]}
+    report = install(cfg=cfg, data=data)
+    assert report.step("clone_profiles").failed == 'clone profile "ACME ful clone" not found'
+    assert report.step("jobs").failed.startswith("shipped jobs not on this instance: ")
+    assert not report.ok and [o for o in report.write_ops if o["table"] == "clone_profile_cleanup_scripts_list"] == []
+
+
+def test_the_post_clone_script_schedules_a_shipped_job_the_clone_left_unscheduled():
+    report = run("acmetest", "apply")
+    waiting = {p.sys_id for j, p in plan.make(CFG).jobs if j.active}
+    assert {j["sys_id"] for j in report.jobs if j["scheduled"]} >= waiting
+    assert "verify" not in report.failed_steps
+    second = run("acmetest", "apply", data=run("acmetest", "apply", keep_state=True).state)
+    assert second.write_ops == [] and second.step("jobs").changed == 0

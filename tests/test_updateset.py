@@ -231,8 +231,9 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
     assert r.returncode == 1
     heads = [line for line in r.stdout.splitlines() if not line.startswith("  ")]
     assert heads == [
-        f"{v1 / 'update_set.xml'} -> {v2 / 'update_set.xml'}: 5 records differ",
+        f"{v1 / 'update_set.xml'} -> {v2 / 'update_set.xml'}: 6 records differ",
         "changed clone_cleanup_script 'postclone cleanup acme-postclone' (8014b709a6ef5b39b04cf89ba882cf4a)",
+        "changed sys_script_fix 'postclone install acme-postclone' (1f1d71af87bf5a62a115d59743962133)",
         "changed sys_script_fix 'postclone apply acme-postclone' (5df91c2cfe1e593288df4fafefca7207)",
         "changed sys_script_fix 'postclone preview acme-postclone' (9e53e8519e9c5e1e8ecdd285a8ed11ff)",
         "deleted sysauto_script 'Ping HR endpoint' (19cad0911fe75c34af0675418d96fd23)",

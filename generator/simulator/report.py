@@ -51,6 +51,7 @@ class Report:
     state: dict | None = None
     warnings: list[str] = field(default_factory=list)
     banners: list[dict] = field(default_factory=list)  # each banner afterwards: displays, or why not
+    jobs: list[dict] = field(default_factory=list)  # each scheduled job afterwards: active, scheduled
 
     @property
     def queries(self) -> int:
@@ -112,6 +113,7 @@ class Report:
             ],
             "events": self.events,
             "banners": self.banners,
+            "jobs": self.jobs,
             "attachments": [{k: v for k, v in a.items() if k != "content"} | {"lines": a["content"].count("\n")}
                             for a in self.attachments],
         }
@@ -141,6 +143,13 @@ class Report:
             out += [f"  warning: {w}" for w in s.warnings]
         for e in self.events:
             out.append(f"event {e['name']} ({e['table']} {e['sys_id']})")
+        active = [j for j in self.jobs if j["active"]]
+        if active:
+            waiting = [j for j in active if not j["scheduled"]]
+            out.append(f"scheduled jobs afterwards: {len(active)} active, {len(active) - len(waiting)} scheduled"
+                       + ("; active but not scheduled (no sys_trigger row): "
+                          + ", ".join(repr(j["name"]) for j in waiting[:20])
+                          + (f" and {len(waiting) - 20} more" if len(waiting) > 20 else "") if waiting else ""))
         for b in self.banners:
             shown = "displays" if b["displays"] else f"does not display: {b['why']}"
             out.append(f"banner {b['heading']!r}: {shown}")
@@ -197,4 +206,4 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
         steps.append(current)
     return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
                   r["changes"], r["logs"], r["events"], r["attachments"], raw.state,
-                  [w["message"] for w in r.get("warnings", [])], r.get("banners", []))
+                  [w["message"] for w in r.get("warnings", [])], r.get("banners", []), r.get("jobs", []))

@@ -72,6 +72,7 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     data["sys_ux_banner_announcement"] = []
     data["sys_ux_banner_announcement_config"] = [{"sys_id": sid("banner-config", 0), "name": "Unified Navigation"}]
     data["sys_ux_m2m_banner_announcement"] = []
+    data["sys_trigger"] = []
     # The example's update set, committed on production and so carried by the clone: its apply fix
     # script holds the record of locked users.
     data["sys_script_fix"] = [{"sys_id": record_id(EXAMPLE_SET, "sys_script_fix", "apply"),

@@ -23,6 +23,7 @@ var BOOLEANS = {
     sysauto: ['active', 'conditional'],
     sys_home: ['active'],
     clone_cleanup_script: ['active'],
+    clone_profile_cleanup_scripts_list: ['active'],
     sys_ux_banner_announcement: ['non_dismissible', 'non_stackable'],
     sys_email_account: ['active']
 };

@@ -1,5 +1,69 @@
 // What the instance does with the records afterwards, for the report: which banners display, and
-// (with the scheduler) which jobs are scheduled.
+// which scheduled jobs the scheduler will run.
+
+// The scheduler runs a job only through its Schedule Item [sys_trigger] row, and "Schedule Item
+// [sys_trigger] records are not created for data records imported from an XML file such as an
+// update set. To run scheduled jobs or scripts imported from another instance, update the
+// corresponding job or script record in the target instance" (time-configuration/
+// r_SpecialCasesInJobSchedules.md). So: a loaded snapshot's sys_trigger rows are what it has; saving
+// an active job through GlideRecord (insert, an update that changes a field or is forced) creates or
+// refreshes its row, and saving it inactive removes the row. The row names its job by document and
+// document_key (judgement: the fields the Schedule list shows for a job's trigger). A save with
+// setWorkflow(false) runs no business rules and touches no row (judgement: the scheduler's row is
+// kept by the save's business logic; setWorkflow "Enables or disables running business rules").
+var JOB_CLASSES = null;
+
+function isJob(rec) {
+    JOB_CLASSES = JOB_CLASSES || classesOf('sysauto');
+    return JOB_CLASSES.indexOf(rec.sys_class_name) >= 0;
+}
+
+function triggersOf(id) {
+    var out = [];
+    var rows = DB.sys_trigger || [];
+    for (var i = 0; i < rows.length; i++) {
+        if (rows[i].document_key === id) {
+            out.push(rows[i]);
+        }
+    }
+    return out;
+}
+
+function schedule(rec) {
+    if (!isJob(rec)) {
+        return;
+    }
+    DB.sys_trigger = DB.sys_trigger || [];
+    TABLES.sys_trigger = true;
+    var rows = triggersOf(rec.sys_id);
+    if (rec.active === 'true') {
+        if (!rows.length) {
+            var t = {sys_id: newGuid(), name: rec.name || '', document: rec.sys_class_name, document_key: rec.sys_id,
+                next_action: pc.now, state: '0', trigger_type: '0', sys_class_name: 'sys_trigger'};
+            DB.sys_trigger.push(t);
+            pc.changes.push({seq: seq, op: 'insert', table: 'sys_trigger', sys_id: t.sys_id, name: t.name,
+                fields: {document_key: [null, rec.sys_id]}, by: 'scheduler'});
+        }
+        return;
+    }
+    for (var i = 0; i < rows.length; i++) {
+        pc.changes.push({seq: seq, op: 'delete', table: 'sys_trigger', sys_id: rows[i].sys_id, name: rows[i].name || '',
+            fields: {}, by: 'scheduler'});
+        DB.sys_trigger.splice(DB.sys_trigger.indexOf(rows[i]), 1);
+    }
+    IDX = {};
+}
+
+// Every scheduled job afterwards: active, and whether the scheduler has its row.
+function jobSchedules() {
+    var out = [];
+    var rows = rowsOf('sysauto');
+    for (var i = 0; i < rows.length; i++) {
+        out.push({table: rows[i].sys_class_name, sys_id: rows[i].sys_id, name: rows[i].name || '',
+            active: rows[i].active === 'true', scheduled: triggersOf(rows[i].sys_id).length > 0});
+    }
+    return out;
+}
 
 // A Next Experience banner displays only when a Banner Announcement Mapping links it to an
 // announcement config, "Unified Navigation" for the header (next-experience-banner-announcements.md,

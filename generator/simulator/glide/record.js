@@ -13,6 +13,7 @@ function GlideRecord(table) {
     this._pending = {};
     this._isNew = false;
     this._workflow = true;
+    this._force = false;
 }
 
 GlideRecord.prototype._checkTable = function () {
@@ -74,6 +75,9 @@ GlideRecord.prototype.orderBy = function (field) {
 };
 GlideRecord.prototype.orderByDesc = function (field) {
     this._order.push([field, -1]);
+};
+GlideRecord.prototype.setForceUpdate = function (on) {
+    this._force = !!on;
 };
 GlideRecord.prototype.setWorkflow = function (on) {
     this._workflow = !!on;

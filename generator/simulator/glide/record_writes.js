@@ -26,6 +26,9 @@ GlideRecord.prototype.insert = function () {
     }
     op('insert', this._table, {sys_id: rec.sys_id, rows: 1});
     pc.changes.push({seq: seq, op: 'insert', table: this._table, sys_id: rec.sys_id, name: describe(rec), fields: fields});
+    if (this._workflow) {
+        schedule(rec);
+    }
     this._current = rec;
     this._pending = {};
     this._isNew = false;
@@ -60,6 +63,11 @@ GlideRecord.prototype.update = function () {
     var pending = this._collect();
     var o = op('update', this._table, {sys_id: this._current.sys_id, rows: 1});
     o.changed = applyTo(this._table, this._current, pending);
+    // A save runs the business rules (here: the scheduler) when a field changed or setForceUpdate(true)
+    // asked for it ("Updates the record even if fields have not changed", c_GlideRecordAPI.md).
+    if (this._workflow && (o.changed || this._force)) {
+        schedule(this._current);
+    }
     this._pending = {};
     this._expose();
     return this._current.sys_id;
@@ -85,6 +93,9 @@ GlideRecord.prototype.updateMultiple = function () {
     for (var i = 0; i < rows.length; i++) {
         if (applyTo(this._table, rows[i], pending)) {
             n++;
+            if (this._workflow) {
+                schedule(rows[i]);
+            }
         }
     }
     o.changed = n;
@@ -126,7 +137,7 @@ GlideRecord.prototype.deleteMultiple = function () {
 var NOT_EMULATED = ['addJoinQuery', 'addDomainQuery', 'chooseWindow', 'applyTemplate', 'applyEncodedQuery',
     'getLastErrorMessage', 'setAbortAction', 'getAttribute', 'getED', 'getElement', 'getElements',
     'getClassDisplayValue', 'getRecordClassName', 'operation', 'canCreate', 'canRead', 'canWrite',
-    'canDelete', 'getLink', 'setForceUpdate', 'setDisplayValue', 'insertWithReferences',
+    'canDelete', 'getLink', 'setDisplayValue', 'insertWithReferences',
     'updateWithReferences', 'setQueryReferences', 'getLabel', 'isActionAborted', 'setUseEngines'];
 for (var n = 0; n < NOT_EMULATED.length; n++) {
     GlideRecord.prototype[NOT_EMULATED[n]] = notEmulated('GlideRecord.' + NOT_EMULATED[n]);

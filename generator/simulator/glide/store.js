@@ -222,7 +222,8 @@ pc.result = function () {
         attachments: pc.attachments,
         unsupported: pc.unsupported,
         warnings: pc.warnings,
-        banners: bannerDisplay()
+        banners: bannerDisplay(),
+        jobs: jobSchedules()
     });
 };
 

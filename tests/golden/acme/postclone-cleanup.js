@@ -118,6 +118,7 @@
             }
         },
         "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
+        "scheduledJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
         "records": {
             "apply": "5df91c2cfe1e593288df4fafefca7207",
             "welcome": "a65fee59cdcb587e89e40436ee68a540",
@@ -202,6 +203,23 @@
         }
         results.push(r);
         return r;
+    }
+
+    // The last line: every step succeeded, or which failed.
+    function summary() {
+        var failed = [];
+        for (var s = 0; s < results.length; s++) {
+            if (results[s].failed.length) {
+                failed.push(results[s].name);
+            }
+        }
+        var done = PREFIX + 'done on "' + instance + '" (' + MODE + '): ' +
+            (failed.length ? 'failed steps: ' + failed.join(', ') : 'every step succeeded');
+        if (failed.length) {
+            logError(done);
+        } else {
+            log(done);
+        }
     }
 
     // Every field a step filters on or sets must exist before it reads or writes anything: a query on a
@@ -344,6 +362,55 @@
             }
             gr.insert();
         }
+    }
+
+    // Jobs this update set ships arrive by XML, and the scheduler has no Schedule Item [sys_trigger]
+    // row for such a record until it is saved ("update the corresponding job or script record in the
+    // target instance", Special cases in job schedules). Saves each active shipped job that has none.
+    // {waiting: the active shipped jobs with no schedule row, scheduled: how many have one, missing:
+    // the sys_ids of shipped jobs not on this instance}
+    function unscheduledShipped() {
+        var out = {waiting: [], scheduled: 0, missing: []};
+        if (!CONFIG.scheduledJobs.length) {
+            return out;
+        }
+        requireFields('sys_trigger', ['document_key']);
+        for (var i = 0; i < CONFIG.scheduledJobs.length; i++) {
+            var job = new GlideRecord('sysauto_script');
+            if (!job.get(CONFIG.scheduledJobs[i])) {
+                out.missing.push(CONFIG.scheduledJobs[i]);
+                continue;
+            }
+            if (!isTrue(value(job, 'active'))) {
+                continue;
+            }
+            var t = new GlideRecord('sys_trigger');
+            t.addQuery('document_key', job.getUniqueValue());
+            t.setLimit(1);
+            t.query();
+            if (t.hasNext()) {
+                out.scheduled++;
+            } else {
+                out.waiting.push(job);
+            }
+        }
+        return out;
+    }
+
+    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting ones.
+    function scheduleShipped(r) {
+        var found = unscheduledShipped();
+        var jobs = found.waiting;
+        for (var i = 0; i < jobs.length; i++) {
+            r.changed++;
+            r.notes.push((PREVIEW ? 'would schedule' : 'scheduled') + ' shipped job "' + value(jobs[i], 'name') +
+                '" (saved, as it had no schedule row)');
+            if (!PREVIEW) {
+                jobs[i].setForceUpdate(true);
+                jobs[i].update();
+            }
+        }
+        return found;
     }
 
     function emailProperties() {
@@ -613,6 +680,7 @@
         // 4. Scheduled jobs: the Scheduled Jobs module's tables (sysauto and its children), never
         //    sys_trigger. Each concrete table is updated on its own so its business rules run.
         step('jobs', function (r) {
+            scheduleShipped(r);
             if (!env.scheduledJobs.disable) {
                 r.notes.push('skipped: scheduled_jobs.disable = false');
                 return;
@@ -852,7 +920,12 @@
                         activeJobsQuery(jobs);
                         jobs.setLimit(1);
                         jobs.query();
-                        return jobs.hasNext() ? ['a scheduled job is still active'] : [];
+                        var problems = jobs.hasNext() ? ['a scheduled job is still active'] : [];
+                        var waiting = unscheduledShipped().waiting;
+                        for (var w = 0; w < waiting.length; w++) {
+                            problems.push('shipped job "' + value(waiting[w], 'name') + '" has no schedule row');
+                        }
+                        return problems;
                     });
                 }
                 if (env.users.lock) {
@@ -874,22 +947,6 @@
                     }
                 }
             });
-        }
-    }
-
-    function summary() {
-        var failed = [];
-        for (var s = 0; s < results.length; s++) {
-            if (results[s].failed.length) {
-                failed.push(results[s].name);
-            }
-        }
-        var done = PREFIX + 'done on "' + instance + '" (' + MODE + '): ' +
-            (failed.length ? 'failed steps: ' + failed.join(', ') : 'every step succeeded');
-        if (failed.length) {
-            logError(done);
-        } else {
-            log(done);
         }
     }
 
