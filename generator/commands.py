@@ -139,7 +139,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
              f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
              f"an earlier check, {st.derived} proven from a parsed template)"]
     lines += [f"  {name}" for name in files]
-    lines.append(f"import {folder / 'update_set.xml'} into production: System Update Sets > "
+    lines.append(f"import {folder / result.update_set_file} into production: System Update Sets > "
                  "Retrieved Update Sets > Import Update Set from XML, then commit it")
     lines.append(f"then run the fix script \"postclone install {cfg.update_set.id}\" on production (it schedules the "
                  "shipped jobs and adds the cleanup script to the clone profiles)")

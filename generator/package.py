@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from generator.config import WEEKDAYS, Config, Job
-from generator.plan import MANIFEST_FILE, UPDATE_SET_FILE, Plan, Planned
+from generator.plan import MANIFEST_FILE, Plan, Planned
 from generator.render import Script
 from generator.validate import Stats
 
@@ -109,14 +109,11 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
         fix = plan.scripts[mode]
         f = _sys_fields(cfg, fix.table, fix.sys_id, fix.name, stamp)
         f.update({
-            "active": ("true", {}),
             "before": ("false", {}),
             "description": (f"{description} {cfg.update_set.name} {cfg.update_set.version}.", {}),
-            "flush_cache": ("false", {}),
-            "name": (fix.name, {}),
+                "name": (fix.name, {}),
             "record_for_rollback": ("false", {}),
-            "run_once": ("false", {}),
-            "script": (by_key[(fix.table, fix.key, "script")], {}),
+                "script": (by_key[(fix.table, fix.key, "script")], {}),
             "unloadable": ("false", {}),
         })
         out.append(_record(fix, f))
@@ -124,15 +121,12 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
     install = plan.install
     f = _sys_fields(cfg, install.table, install.sys_id, install.name, stamp)
     f.update({
-        "active": ("true", {}),
         "before": ("false", {}),
         "description": ("Run once on production after committing this update set: schedules the jobs it ships and "
                         "adds the clone cleanup script to the clone profiles it names. Writes nothing else, and "
                         f"nothing on other instances. {cfg.update_set.name} {cfg.update_set.version}.", {}),
-        "flush_cache": ("false", {}),
         "name": (install.name, {}),
         "record_for_rollback": ("false", {}),
-        "run_once": ("false", {}),
         "script": (by_key[(install.table, install.key, "script")], {}),
         "unloadable": ("false", {}),
     })
@@ -329,6 +323,7 @@ class Build:
     files: dict[str, str]
     manifest: dict
     stats: Stats | None = None  # what validation did (not part of the output)
+    update_set_file: str = ""  # the update set's file name in the folder
 
     def texts(self) -> dict[str, str]:
         """Every file of the build folder, the manifest included."""
@@ -347,7 +342,7 @@ def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: S
     recs = records(plan, scripts, epoch)
     removed = deletions(plan, epoch)
     files: dict[str, str] = {s.filename: s.text for s in scripts}
-    files[UPDATE_SET_FILE] = update_set_xml(plan, recs + removed, epoch)
+    files[plan.update_set_file] = update_set_xml(plan, recs + removed, epoch)
     us = cfg.update_set
     manifest = {
         "tool": "postclone",
@@ -357,10 +352,11 @@ def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: S
         "inputs_digest": inputs,
         "source_date_epoch": epoch,
         "built_on": glide_time(epoch),
-        "update_set": {"id": us.id, "name": f"{us.name} {us.version}", "version": us.version},
+        "update_set": {"id": us.id, "name": f"{us.name} {us.version}", "version": us.version,
+                       "file": plan.update_set_file},
         "files": {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in sorted(files.items())},
         "records": [p.entry() for p in plan.records],
     }
     if removed:
         manifest["deleted"] = [p.entry() for p in plan.deletions]
-    return Build(plan.folder_name, files, manifest, stats)
+    return Build(plan.folder_name, files, manifest, stats, plan.update_set_file)

@@ -33,8 +33,9 @@ JOB_TABLE = "sysauto_script"
 OWNED = {"welcome": "sys_home", "banner": "sys_ux_banner_announcement",
          "banner_mapping": "sys_ux_m2m_banner_announcement"}
 
-# The build folder, <id>-<version>/, holds the scripts, these two files, and nothing else.
-UPDATE_SET_FILE = "update_set.xml"
+# The build folder, <id>-<version>/, holds the scripts, the update set (named as the platform names
+# its exports, sys_remote_update_set_<sys_id>.xml: now-sdk transform reads nothing from a file named
+# otherwise), the manifest, and nothing else.
 MANIFEST_FILE = "manifest.json"
 
 
@@ -76,6 +77,10 @@ class Plan:
     @property
     def shipped_job_ids(self) -> list[str]:
         return sorted(p.sys_id for _, p in self.jobs)
+
+    @property
+    def update_set_file(self) -> str:
+        return f"sys_remote_update_set_{self.update_set_sys_id}.xml"
 
     @property
     def folder_name(self) -> str:

@@ -50,6 +50,14 @@ def engine_or_skip(engine):
         pytest.skip("rhino is not installed (apt-get install rhino); CI runs these on Rhino")
 
 
+def update_set_file(where) -> str:
+    """The name of the update set file of a build (a folder, or a Build's files): sys_remote_update_set_<sys_id>.xml."""
+    names = [n for n in (where if isinstance(where, dict) else [p.name for p in where.iterdir()])
+             if n.startswith("sys_remote_update_set_") and n.endswith(".xml")]
+    assert len(names) == 1, names
+    return names[0]
+
+
 def run_cli(*args, cwd=None, env=None):
     """Run `python -m generator` as a user would; return the CompletedProcess."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}

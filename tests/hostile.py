@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from generator import config, plan
 from generator.pipeline import assemble
 from generator.render import js_literal, script_data
+from tests.conftest import update_set_file
 
 HOSTILE = [
     "'", '"', "\\", "\\'", "\n", "\r\n", "\t", "\u2028", "\u2029", "*/", "/*", "//", "</script>", "<!--", "]]>",
@@ -194,7 +195,7 @@ def check_roundtrip(folder: Path, v: dict) -> None:
     assert len(cond_tree.body) == 1
 
     # XML: the update set and every payload parse, and the values come back exactly.
-    root = etree.fromstring(build.files["update_set.xml"].encode("utf-8"))
+    root = etree.fromstring(build.files[update_set_file(build.files)].encode("utf-8"))
     header = root.find("sys_remote_update_set")
     assert header.findtext("name") == f"{v['name']} 1.0.0"
     assert (header.findtext("description") or "") == v["description"]

@@ -11,7 +11,7 @@ from generator import config
 from generator.errors import InputError
 from generator.pipeline import assemble
 from generator.write import write
-from tests.conftest import EPOCH, EXAMPLE, GOLDEN, MINIMAL, run_cli, write_config
+from tests.conftest import EPOCH, EXAMPLE, GOLDEN, MINIMAL, run_cli, update_set_file, write_config
 
 
 def build_example(tmp_path):
@@ -69,7 +69,7 @@ def parse_update_set(text):
 
 def test_every_script_in_the_xml_is_exactly_the_js_file(tmp_path):
     _, files = build_example(tmp_path)
-    _, rows = parse_update_set(files["update_set.xml"])
+    _, rows = parse_update_set(files[update_set_file(files)])
     by_name = {}
     for _row, inner in rows:
         rec = inner[0]
@@ -89,7 +89,7 @@ def test_every_script_in_the_xml_is_exactly_the_js_file(tmp_path):
 
 def test_payload_is_entity_escaped_once_with_cdata_inside(tmp_path):
     _, files = build_example(tmp_path)
-    xml = files["update_set.xml"]
+    xml = files[update_set_file(files)]
     assert xml.startswith('<?xml version="1.0" encoding="UTF-8"?><unload unload_date="2026-09-21 14:13:20">\n')
     assert '<payload>&lt;?xml version="1.0" encoding="UTF-8"?&gt;&lt;record_update table="sys_script_fix"&gt;' in xml
     assert "&lt;script&gt;&lt;![CDATA[/*" in xml
@@ -113,7 +113,7 @@ def test_failed_build_leaves_previous_build_and_no_partial_folder(tmp_path, monk
     real_open = open
 
     def failing_open(path, *args, **kwargs):
-        if str(path).endswith("update_set.xml") and "w" in (args[0] if args else kwargs.get("mode", "r")):
+        if "sys_remote_update_set_" in str(path) and "w" in (args[0] if args else kwargs.get("mode", "r")):
             raise OSError(28, "No space left on device")
         return real_open(path, *args, **kwargs)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, write_config
+from tests.conftest import EXAMPLE, MINIMAL, ROOT, run_cli, update_set_file, write_config
 
 COMMANDS = ["init", "validate", "build", "render", "simulate", "snapshot", "audit-jobs", "inspect", "diff"]
 
@@ -35,7 +35,7 @@ def test_build_writes_the_folder_and_says_where(tmp_path):
     r = run_cli("build", EXAMPLE, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1790000000"})
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (18 files, 10 records, ")
-    assert (tmp_path / "build" / "acme-postclone-1.4.0" / "update_set.xml").is_file()
+    assert update_set_file(tmp_path / "build" / "acme-postclone-1.4.0")
 
 
 def test_render_prints_the_script(tmp_path):
@@ -129,8 +129,8 @@ def test_wheel_works_from_another_folder(tmp_path):
                        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
     built = elsewhere / "build" / "acme-postclone-1.4.0"
-    golden = ROOT / "tests" / "golden" / "acme" / "update_set.xml"
-    assert (built / "update_set.xml").read_text() == golden.read_text()
+    name = update_set_file(built)
+    assert (built / name).read_text() == (ROOT / "tests" / "golden" / "acme" / name).read_text()
     r = subprocess.run([str(env_dir / "bin" / "python"), "-m", "generator", "simulate", str(EXAMPLE), "--instance",
                         "acmetest", "--data", str(ROOT / "examples" / "acme" / "instance")],
                        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=300)

@@ -10,7 +10,7 @@ from generator.pipeline import assemble
 from generator.review.audit import audit_jobs
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
-from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, write_config
+from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, update_set_file, write_config
 
 FIXTURE = ROOT / "examples" / "acme" / "instance"
 CFG = config.load(EXAMPLE)
@@ -20,7 +20,7 @@ ALL_INSTANCES = ["acme", "acmedev", "acmedev2", "acmetest", "acmetrain", "elsewh
 
 
 def job_records():
-    root = etree.fromstring(BUILD.files["update_set.xml"].encode())
+    root = etree.fromstring(BUILD.files[update_set_file(BUILD.files)].encode())
     out = {}
     for row in root.findall("sys_update_xml"):
         rec = etree.fromstring(row.findtext("payload").encode())[0]
@@ -89,7 +89,7 @@ def test_multi_day_interval_is_a_duration(tmp_path):
     text = MINIMAL + ("[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\nrun = \"periodically\"\n"
                       "interval = \"2 06:00:00\"\n")
     build = assemble(config.load(write_config(tmp_path, text, {"j.js": "gs.log('x');\n"})), epoch=0)
-    assert "&lt;run_period&gt;1970-01-03 06:00:00&lt;/run_period&gt;" in build.files["update_set.xml"]
+    assert "&lt;run_period&gt;1970-01-03 06:00:00&lt;/run_period&gt;" in build.files[update_set_file(build.files)]
 
 
 def test_audit_finds_the_unguarded_jobs_of_the_fixture():

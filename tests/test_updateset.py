@@ -14,10 +14,10 @@ from generator.errors import InputError
 from generator.pipeline import assemble
 from generator.review import updateset
 from generator.write import write
-from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli
+from tests.conftest import EPOCH, EXAMPLE, ROOT, run_cli, update_set_file
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade_updateset.xml"
-OURS = assemble(config.load(EXAMPLE), epoch=EPOCH).files["update_set.xml"]
+OURS = assemble(config.load(EXAMPLE), epoch=EPOCH).files[update_set_file(assemble(config.load(EXAMPLE), epoch=EPOCH).files)]
 
 
 def children(el):
@@ -48,7 +48,7 @@ def test_layout_matches_a_real_modern_export(shared):
 def test_payload_records_carry_the_fields_real_exports_of_that_table_carry(shared):
     def fields_of(file, table):
         root = etree.parse(str(shared / "updatesets" / file)).getroot()
-        rec = root.find(table) if root.tag == "record_update" else None
+        rec = root.find(table) if root.tag in ("record_update", "unload") else None
         if rec is None:
             for row in root.iter("sys_update_xml"):
                 inner = etree.fromstring(row.findtext("payload").encode())
@@ -65,7 +65,10 @@ def test_payload_records_carry_the_fields_real_exports_of_that_table_carry(share
         assert row.findtext("name") == inner[0].findtext("sys_update_name") == f"{inner.get('table')}_{inner[0].findtext('sys_id')}"
         assert row.findtext("target_name") == inner[0].findtext("name")
     assert fields_of("us_global_developer-toolbox-1.10_clone-cleanup-script_2019.xml", "clone_cleanup_script") <= ours["clone_cleanup_script"]
-    assert fields_of("app-repo_sys_script_fix_x_8821_code.xml", "sys_script_fix") <= ours["sys_script_fix"]
+    # fix scripts in the current platform's shape: a 2024 export (and ServiceNow's SDK 4.9.0) have no
+    # active, flush_cache or run_once, which older exports carried; now-sdk build rejects them
+    assert fields_of("record-export_sys_script_fix_scoped_2024.xml", "sys_script_fix") <= ours["sys_script_fix"]
+    assert not {"active", "flush_cache", "run_once"} & ours["sys_script_fix"]
     assert fields_of("app-repo_sysauto_script_needit_daily.xml", "sysauto_script") <= ours["sysauto_script"]
 
 
@@ -133,7 +136,7 @@ def test_inspect_cli_and_extract(tmp_path):
 
 def test_inspect_extracts_exactly_the_scripts_we_built(tmp_path):
     folder = write(assemble(config.load(EXAMPLE), epoch=EPOCH), tmp_path / "b")
-    updateset.extract(updateset.read(folder / "update_set.xml"), tmp_path / "x")
+    updateset.extract(updateset.read(folder / update_set_file(folder)), tmp_path / "x")
     manifest = json.loads((folder / "manifest.json").read_text())
     for rec in manifest["records"]:
         got = (tmp_path / "x" / rec["table"] / f"{rec['sys_id']}.script.js").read_text()
@@ -210,7 +213,7 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
     assert set(ids1) - set(ids2) == {("sysauto_script", "ping-hr-endpoint")}
     assert m2["deleted"] == [{"table": "sysauto_script", "key": "ping-hr-endpoint", "name": "Ping HR endpoint",
                               "sys_id": ids1[("sysauto_script", "ping-hr-endpoint")]}]
-    deleted = [r for r in updateset.read(v2 / "update_set.xml").rows if r.action == "DELETE"]
+    deleted = [r for r in updateset.read(v2 / update_set_file(v2)).rows if r.action == "DELETE"]
     assert [(r.table, r.sys_id, r.fields["sys_update_name"]) for r in deleted] == [
         ("sysauto_script", ids1[("sysauto_script", "ping-hr-endpoint")],
          f"sysauto_script_{ids1[('sysauto_script', 'ping-hr-endpoint')]}")]
@@ -227,11 +230,11 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
     v3 = release(tmp_path, "1.6.0", EPOCH + 2 * 86400, drop_ping_job, previous=v2)
     assert json.loads((v3 / "manifest.json").read_text())["deleted"] == m2["deleted"]
 
-    r = run_cli("diff", v1 / "update_set.xml", v2 / "update_set.xml")
+    r = run_cli("diff", v1 / update_set_file(v1), v2 / update_set_file(v2))
     assert r.returncode == 1
     heads = [line for line in r.stdout.splitlines() if not line.startswith("  ")]
     assert heads == [
-        f"{v1 / 'update_set.xml'} -> {v2 / 'update_set.xml'}: 6 records differ",
+        f"{v1 / update_set_file(v1)} -> {v2 / update_set_file(v2)}: 6 records differ",
         "changed clone_cleanup_script 'postclone cleanup acme-postclone' (8014b709a6ef5b39b04cf89ba882cf4a)",
         "changed sys_script_fix 'postclone install acme-postclone' (1f1d71af87bf5a62a115d59743962133)",
         "changed sys_script_fix 'postclone apply acme-postclone' (5df91c2cfe1e593288df4fafefca7207)",
@@ -245,9 +248,9 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
 def test_diff_of_identical_sets_exits_0_even_across_build_times(tmp_path):
     a = release(tmp_path / "a", "1.4.0", EPOCH)
     b = release(tmp_path / "b", "1.4.0", EPOCH + 999)
-    r = run_cli("diff", a / "update_set.xml", b / "update_set.xml", "--json")
+    r = run_cli("diff", a / update_set_file(a), b / update_set_file(b), "--json")
     assert r.returncode == 0 and json.loads(r.stdout)["equal"] is True
-    r = run_cli("diff", a / "update_set.xml", tmp_path / "nope.xml")
+    r = run_cli("diff", a / update_set_file(a), tmp_path / "nope.xml")
     assert r.returncode == 2 and "file not found" in r.stderr
 
 
@@ -263,5 +266,5 @@ def test_build_check(tmp_path):
     (src / "jobs" / "ping_hr.js").write_text("gs.info('changed');\n")
     r = run_cli("build", src / "postclone.toml", "--out", out, "--check")
     assert r.returncode == 1
-    assert "stale: jobs/ping-hr-endpoint.js" in r.stdout and "stale: update_set.xml" in r.stdout
+    assert "stale: jobs/ping-hr-endpoint.js" in r.stdout and "stale: sys_remote_update_set_" in r.stdout
     assert "    +gs.info('changed');" in r.stdout
