@@ -6,7 +6,7 @@ Every measurement is a separate process (start-up and imports are part of the co
 reported as the median with the peak RSS of the slowest-memory run. Ratios are to `python -c pass`
 measured in the same run. Scale series use generated configs and snapshots in a temporary folder.
 When `npx` is available, the same run also times `now-sdk build` (npm @servicenow/sdk 4.9.0) of an
-app holding the same 9 records, and prints our ratio to it.
+app holding the same records, and prints our ratio to it.
 """
 
 from __future__ import annotations
@@ -102,7 +102,7 @@ def fresh_build(name: str, config: Path, work: Path, runs: int, warm: bool = Fal
 
 
 def sdk_app(folder: Path, build_dir: Path) -> None:
-    """A now-sdk project with the same 9 records our example build ships, written from our own build."""
+    """A now-sdk project with the same records our example build ships, written from our own build."""
     manifest = json.loads((build_dir / "manifest.json").read_text())
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "now.config.json").write_text(json.dumps({"scope": "global", "scopeId": "global",
@@ -136,23 +136,23 @@ def sdk_app(folder: Path, build_dir: Path) -> None:
 def now_sdk(work: Path, runs: int) -> dict:
     npx, npm = shutil.which("npx"), shutil.which("npm")
     if not npx or not npm:
-        return {"name": "now-sdk build (9 records)", "skipped": "npx/npm not found"}
+        return {"name": "now-sdk build (the example's records)", "skipped": "npx/npm not found"}
     build_dir = work / "example-out" / "acme-postclone-1.4.0"
     app = work / "sdk-app"
     sdk_app(app, build_dir)
     r = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--loglevel=error"], cwd=app,
                        capture_output=True, text=True, timeout=900)
     if r.returncode != 0:
-        return {"name": "now-sdk build (9 records)",
+        return {"name": "now-sdk build (the example's records)",
                 "skipped": f"npm install @servicenow/sdk@{SDK_VERSION} failed: {r.stderr.strip()[-300:]}"}
 
     def before(i):
         shutil.rmtree(app / "dist", ignore_errors=True)
 
     try:
-        return measure("now-sdk build (9 records)", [npx, "now-sdk", "build"], runs, cwd=app, before=before)
+        return measure("now-sdk build (the example's records)", [npx, "now-sdk", "build"], runs, cwd=app, before=before)
     except RuntimeError as err:
-        return {"name": "now-sdk build (9 records)", "skipped": f"now-sdk build failed: {str(err)[-300:]}"}
+        return {"name": "now-sdk build (the example's records)", "skipped": f"now-sdk build failed: {str(err)[-300:]}"}
 
 
 def main() -> int:
@@ -178,7 +178,7 @@ def main() -> int:
         results["cases"].append(measure("simulate example on the fixture",
                                         postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data",
                                                   str(FIXTURE)), max(3, n // 2)))
-        sdk = {"name": "now-sdk build (9 records)", "skipped": "--no-sdk"} if args.no_sdk else now_sdk(work, 3)
+        sdk = {"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if args.no_sdk else now_sdk(work, 3)
         results["cases"].append(sdk)
 
         series = {"jobs (1 environment)": [(j, 1) for j in ((1, 10, 100) if args.quick else (1, 10, 100, 1000))],
