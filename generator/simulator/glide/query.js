@@ -171,6 +171,11 @@ function parseEncoded(gr, encoded) {
     }
 }
 
+// A term as an encoded query writes it: field, operator, value.
+function termText(t) {
+    return t.field + t.op + (t.raw instanceof Array ? t.raw.join(',') : t.raw);
+}
+
 function encode(blocks) {
     var out = [];
     for (var b = 0; b < blocks.length; b++) {
@@ -179,7 +184,7 @@ function encode(blocks) {
             var ors = [];
             for (var j = 0; j < blocks[b][i].length; j++) {
                 var t = blocks[b][i][j];
-                ors.push(t.field + t.op + (t.raw instanceof Array ? t.raw.join(',') : t.raw));
+                ors.push(termText(t));
             }
             ands.push(ors.join('^OR'));
         }
@@ -225,7 +230,7 @@ function validBlocks(table, blocks) {
                 if (termFieldExists(table, t.field)) {
                     ors.push(t);
                 } else {
-                    dropped.push(t.field + t.op + (t.raw instanceof Array ? t.raw.join(',') : t.raw));
+                    dropped.push(termText(t));
                 }
             }
             if (ors.length) {
