@@ -101,36 +101,27 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
     })
     out.append(_record(cleanup, f))
 
-    for mode, description in (
+    fixes = (
         ("apply", "Applies the post-clone policy of this instance's environment (same logic as the clone "
                   "cleanup script). Does nothing on production or unknown instances."),
         ("preview", "Dry run: reports what the apply fix script would change on this instance, and writes nothing."),
-    ):
-        fix = plan.scripts[mode]
+        ("install", "Run once on production after committing this update set: schedules the jobs it ships and "
+                    "adds the clone cleanup script to the clone profiles it names. Writes nothing else, and "
+                    "nothing on other instances."),
+    )
+    for mode, description in fixes:
+        fix = plan.install if mode == "install" else plan.scripts[mode]
         f = _sys_fields(cfg, fix.table, fix.sys_id, fix.name, stamp)
+        # the fields of a fix script today (a 2024 export and now-sdk 4.9.0: no active, flush_cache, run_once)
         f.update({
             "before": ("false", {}),
-            "description": (f"{description} {cfg.update_set.name} {cfg.update_set.version}.", {}),
-                "name": (fix.name, {}),
+            "description": (f"{description} {plan.update_set_name}.", {}),
+            "name": (fix.name, {}),
             "record_for_rollback": ("false", {}),
-                "script": (by_key[(fix.table, fix.key, "script")], {}),
+            "script": (by_key[(fix.table, fix.key, "script")], {}),
             "unloadable": ("false", {}),
         })
         out.append(_record(fix, f))
-
-    install = plan.install
-    f = _sys_fields(cfg, install.table, install.sys_id, install.name, stamp)
-    f.update({
-        "before": ("false", {}),
-        "description": ("Run once on production after committing this update set: schedules the jobs it ships and "
-                        "adds the clone cleanup script to the clone profiles it names. Writes nothing else, and "
-                        f"nothing on other instances. {cfg.update_set.name} {cfg.update_set.version}.", {}),
-        "name": (install.name, {}),
-        "record_for_rollback": ("false", {}),
-        "script": (by_key[(install.table, install.key, "script")], {}),
-        "unloadable": ("false", {}),
-    })
-    out.append(_record(install, f))
 
     for job, planned in plan.jobs:
         f = _sys_fields(cfg, planned.table, planned.sys_id, planned.name, stamp)
@@ -233,7 +224,7 @@ def update_set_xml(plan: Plan, recs: list[Record], epoch: int) -> str:
 
     stamp = glide_time(epoch)
     us = plan.config.update_set
-    set_name = f"{us.name} {us.version}"
+    set_name = plan.update_set_name
     set_id = plan.update_set_sys_id
     by = us.created_by
 
@@ -352,7 +343,7 @@ def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: S
         "inputs_digest": inputs,
         "source_date_epoch": epoch,
         "built_on": glide_time(epoch),
-        "update_set": {"id": us.id, "name": f"{us.name} {us.version}", "version": us.version,
+        "update_set": {"id": us.id, "name": plan.update_set_name, "version": us.version,
                        "file": plan.update_set_file},
         "files": {name: hashlib.sha256(text.encode("utf-8")).hexdigest() for name, text in sorted(files.items())},
         "records": [p.entry() for p in plan.records],

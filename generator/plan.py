@@ -79,6 +79,16 @@ class Plan:
         return sorted(p.sys_id for _, p in self.jobs)
 
     @property
+    def active_job_ids(self) -> list[str]:
+        """The shipped jobs that are active, so that ServiceNow must schedule them."""
+        return sorted(p.sys_id for j, p in self.jobs if j.active)
+
+    @property
+    def update_set_name(self) -> str:
+        """The update set's name in the XML and in the scripts: name and version."""
+        return f"{self.config.update_set.name} {self.config.update_set.version}"
+
+    @property
     def update_set_file(self) -> str:
         return f"sys_remote_update_set_{self.update_set_sys_id}.xml"
 

@@ -131,12 +131,12 @@ def script_data(plan: Plan) -> dict:
         for name in env.instances:
             instances[name] = env.key
     return {
-        "updateSet": f"{cfg.update_set.name} {cfg.update_set.version}",
+        "updateSet": plan.update_set_name,
         "production": list(cfg.production),
         "instances": dict(sorted(instances.items())),
         "environments": {env.key: _env_data(env) for env in cfg.environments},
         "shippedJobs": plan.shipped_job_ids,
-        "scheduledJobs": sorted(p.sys_id for j, p in plan.jobs if j.active),
+        "scheduledJobs": plan.active_job_ids,
         "records": {"apply": plan.scripts["apply"].sys_id, "welcome": plan.owned["welcome"].sys_id,
                     "banner": plan.owned["banner"].sys_id, "bannerMapping": plan.owned["banner_mapping"].sys_id},
     }
@@ -160,9 +160,9 @@ def install_data(plan: Plan) -> dict:
     """The CONFIG object of the install fix script."""
     cleanup = plan.scripts["cleanup"]
     return {
-        "updateSet": f"{plan.config.update_set.name} {plan.config.update_set.version}",
+        "updateSet": plan.update_set_name,
         "production": list(plan.config.production),
-        "scheduledJobs": sorted(p.sys_id for j, p in plan.jobs if j.active),
+        "scheduledJobs": plan.active_job_ids,
         "cloneProfiles": list(plan.config.clone_profiles),
         "cleanupScript": cleanup.sys_id,
         "cleanupName": cleanup.name,

@@ -145,11 +145,13 @@ class Report:
             out.append(f"event {e['name']} ({e['table']} {e['sys_id']})")
         active = [j for j in self.jobs if j["active"]]
         if active:
-            waiting = [j for j in active if not j["scheduled"]]
-            out.append(f"scheduled jobs afterwards: {len(active)} active, {len(active) - len(waiting)} scheduled"
-                       + ("; active but not scheduled (no sys_trigger row): "
-                          + ", ".join(repr(j["name"]) for j in waiting[:20])
-                          + (f" and {len(waiting) - 20} more" if len(waiting) > 20 else "") if waiting else ""))
+            waiting = [repr(j["name"]) for j in active if not j["scheduled"]]
+            schedule = f"scheduled jobs afterwards: {len(active)} active, {len(active) - len(waiting)} scheduled"
+            if waiting:
+                schedule += "; active but not scheduled (no sys_trigger row): " + ", ".join(waiting[:20])
+                if len(waiting) > 20:
+                    schedule += f" and {len(waiting) - 20} more"
+            out.append(schedule)
         for b in self.banners:
             shown = "displays" if b["displays"] else f"does not display: {b['why']}"
             out.append(f"banner {b['heading']!r}: {shown}")

@@ -56,11 +56,16 @@ function schedule(rec) {
 
 // Every scheduled job afterwards: active, and whether the scheduler has its row.
 function jobSchedules() {
+    var keys = {};
+    var triggers = DB.sys_trigger || [];
+    for (var t = 0; t < triggers.length; t++) {
+        keys[triggers[t].document_key] = true;
+    }
     var out = [];
     var rows = rowsOf('sysauto');
     for (var i = 0; i < rows.length; i++) {
         out.push({table: rows[i].sys_class_name, sys_id: rows[i].sys_id, name: rows[i].name || '',
-            active: rows[i].active === 'true', scheduled: triggersOf(rows[i].sys_id).length > 0});
+            active: rows[i].active === 'true', scheduled: Object.prototype.hasOwnProperty.call(keys, rows[i].sys_id)});
     }
     return out;
 }

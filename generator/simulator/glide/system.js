@@ -54,13 +54,8 @@ function logLine(level, args) {
 
 var gs = {
     getProperty: function (name, alt) {
-        var rows = DB.sys_properties || [];
-        for (var i = 0; i < rows.length; i++) {
-            if (rows[i].name === name) {
-                return rows[i].value === undefined ? '' : rows[i].value;
-            }
-        }
-        return alt === undefined ? null : alt;
+        var v = propertyValue(name);
+        return v !== null ? v : (alt === undefined ? null : alt);
     },
     setProperty: function (name, value) {
         var gr = new GlideRecord('sys_properties');
