@@ -33,6 +33,11 @@
         gs.logError(line, SOURCE);
     }
 
+    // This instance's name as both scripts' guards read it: instance_name, trimmed, lower case.
+    function instanceName() {
+        return String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
+    }
+
     function trimList(names) {
         var shown = names.slice(0, 50);
         var more = names.length - shown.length;
@@ -279,7 +284,7 @@
     }
 
     function onProduction() {
-        instance = String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
+        instance = instanceName();
         if (CONFIG.production.indexOf(instance) < 0) {
             logError('postclone install: nothing done: "' + instance + '" is not a production instance of ' +
                 CONFIG.updateSet + ' (run this fix script on production, after committing the update set)');

@@ -146,7 +146,7 @@
     // instance_name and on any instance not listed in the configuration.
     function guard() {
         try {
-            instance = String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
+            instance = instanceName();
         } catch (e) {
             logError('postclone: nothing done: cannot read instance_name (' + e + ')');
             return null;
@@ -167,6 +167,11 @@
     }
 
     // ---------------------------------------------------------------------- helpers
+
+    // This instance's name as both scripts' guards read it: instance_name, trimmed, lower case.
+    function instanceName() {
+        return String(gs.getProperty('instance_name', '') || '').replace(/^\s+|\s+$/g, '').toLowerCase();
+    }
 
     function trimList(names) {
         var shown = names.slice(0, 50);
