@@ -178,7 +178,8 @@ def main() -> int:
         results["cases"].append(measure("simulate example on the fixture",
                                         postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data",
                                                   str(FIXTURE)), max(3, n // 2)))
-        sdk = {"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if args.no_sdk else now_sdk(work, 3)
+        sdk = ({"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if args.no_sdk
+               else now_sdk(work, 3))
         results["cases"].append(sdk)
 
         series = {"jobs (1 environment)": [(j, 1) for j in ((1, 10, 100) if args.quick else (1, 10, 100, 1000))],

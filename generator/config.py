@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, WEEKDAYS  # noqa: F401 - re-exported
+from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
 from generator.tomlread import BAD_CHARS_RE, Table, read_toml
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -52,6 +52,8 @@ class Ldap:
 @dataclass(frozen=True, slots=True)
 class ScheduledJobs:
     disable: bool = True
+    stop: str = "customer"
+    stop_tables: tuple[str, ...] = STOP_TABLES
     keep: tuple[str, ...] = ()
 
 
@@ -206,7 +208,11 @@ def _environment(t: Table, owner: dict[str, str]) -> Environment:
     ldap = Ldap(disable=lt.value("disable"))
     lt.finish()
     s = t.table("scheduled_jobs")
-    jobs = ScheduledJobs(disable=s.value("disable"), keep=s.value("keep"))
+    stop = s.value("stop")
+    if stop == "all" and s.has("stop_tables"):
+        s.fail(s.key("stop_tables"), "only applies when stop = \"customer\" (stop = \"all\" stops every job)")
+    jobs = ScheduledJobs(disable=s.value("disable"), stop=stop, stop_tables=s.value("stop_tables"),
+                         keep=s.value("keep"))
     s.finish()
     m = t.table("mid_servers")
     mid = MidServers(check=m.value("check"), users=m.value("users"))

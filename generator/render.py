@@ -118,7 +118,8 @@ def _env_data(env: Environment) -> dict:
             "keepUsers": list(env.users.keep_users),
         },
         "ldap": {"disable": env.ldap.disable},
-        "scheduledJobs": {"disable": env.scheduled_jobs.disable, "keep": list(env.scheduled_jobs.keep)},
+        "scheduledJobs": {"disable": env.scheduled_jobs.disable, "stop": env.scheduled_jobs.stop,
+                          "stopTables": list(env.scheduled_jobs.stop_tables), "keep": list(env.scheduled_jobs.keep)},
         "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
     }
 

@@ -30,6 +30,11 @@ EMAIL_MODES = ("off", "redirect", "on")
 RUN_TYPES = ("daily", "weekly", "monthly", "periodically", "once", "on_demand")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HEADER_MAX = 100  # sys_ux_banner_announcement.heading length
+JOB_POLICIES = ("customer", "all")
+# Tables whose every active job stops by default: scheduled reports mail people, scheduled imports
+# and discovery schedules repeat production's work (issue 13; README, jobs step).
+STOP_TABLES = ("sysauto_report", "scheduled_import_set", "discovery_schedule")
+TABLE_NAME = r"[a-z][a-z0-9_]{0,79}"
 
 # Defaults by purpose, for the keys whose Key has by_purpose=True.
 PURPOSE_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -134,8 +139,14 @@ KEYS: dict[str, Key] = _keys(
     Key(f"{ENV}.ldap", "table", "LDAP servers.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.ldap.disable", "boolean", "Make every LDAP server configuration inactive.", True),
     Key(f"{ENV}.scheduled_jobs", "table", "Scheduled jobs carried over from production.", NO_DEFAULT, readme=False),
-    Key(f"{ENV}.scheduled_jobs.disable", "boolean", "Make every scheduled job inactive.", True),
-    Key(f"{ENV}.scheduled_jobs.keep", "strings", "Names of jobs to leave active.", ()),
+    Key(f"{ENV}.scheduled_jobs.disable", "boolean", "Stop the scheduled jobs that `stop` selects.", True),
+    Key(f"{ENV}.scheduled_jobs.stop", "string", "`customer`: the customer's own jobs (package Global, or an "
+        "application of the instance's company code) and every job of `stop_tables`; the platform's and store "
+        "applications' jobs keep running. `all`: every active job.", "customer", enum=JOB_POLICIES),
+    Key(f"{ENV}.scheduled_jobs.stop_tables", "strings", "Job tables whose every active job stops, whoever made "
+        "it (with `stop = \"customer\"`).", STOP_TABLES, item_pattern=TABLE_NAME,
+        item_invalid="{value!r} is not a table name (lowercase letters, digits and '_')"),
+    Key(f"{ENV}.scheduled_jobs.keep", "strings", "Names of jobs to leave active, whatever `stop` says.", ()),
     Key(f"{ENV}.mid_servers", "table", "MID servers.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.mid_servers.check", "boolean", "Check MID server users and list MID servers and their open issues.",
         True),

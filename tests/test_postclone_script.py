@@ -115,13 +115,16 @@ def test_development_policy(engine):
                                               "scheduled_import_set") for j in report.state[t]}
     shipped = {"Nightly HR sync": "true", "Refresh test data": "true", "Purge training sandbox": "true",
                "Ping HR endpoint": "true", "One-off data fix": "false", "Rebuild search index": "true"}
+    # the default policy: the customer's jobs stop (package Global, or the company's x_acme_ application),
+    # and every scheduled report and import whoever made it; the platform's and store apps' jobs run on
     assert jobs == {"Clean up expired sessions": "true", "Nightly finance export": "false",
                     "Retired archive job": "false", "Weekly open incidents report": "false", "HR feed": "false",
-                    "Create monthly checklist": "false", "Quarterly licence report": "false", **shipped}
-    # the scheduler: the stopped jobs lost their schedule rows, the kept job and the platform's row
+                    "Create monthly checklist": "false", "Quarterly licence report": "false",
+                    "Sync room bookings": "false", "Daily SLA breach digest": "false", **PLATFORM_JOBS, **shipped}
+    # the scheduler: the stopped jobs lost their schedule rows, the kept job and the platform's rows
     # stayed, and every active shipped job (imported, so unscheduled) was saved and got one
     scheduled = {j["name"] for j in report.jobs if j["scheduled"]}
-    assert scheduled == {"Clean up expired sessions"} | {n for n, a in shipped.items() if a == "true"}
+    assert scheduled == {"Clean up expired sessions", *PLATFORM_JOBS} | {n for n, a in shipped.items() if a == "true"}
     assert all(j["scheduled"] == j["active"] for j in report.jobs)
     assert "SMTP Sender" in {t["name"] for t in report.state["sys_trigger"]}
     users = users_by_name(report.state)
@@ -140,6 +143,11 @@ def test_development_policy(engine):
     assert [b["heading"] for b in banner] == ["DEV — cloned from production"] and banner[0]["start"]
 
 
+# The fixture's active jobs that a plugin or a store application installed: the default policy leaves them.
+PLATFORM_JOBS = {"Prune Search Suggestions": "true", "Refresh currency rates": "true",
+                 "Vendor licence heartbeat": "true", "Generate knowledge review tasks": "true"}
+
+
 def test_test_policy_redirects_mail_and_keeps_uat_testers():
     report = run("acmetest", "apply", keep_state=True)
     assert report.ok, report.to_text()
@@ -151,9 +159,11 @@ def test_test_policy_redirects_mail_and_keeps_uat_testers():
     users = users_by_name(report.state)
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
     assert unlocked == ["admin", "jane.admin", "mid.server.acme", "uat.anna", "uat.ben"]
-    jobs = [j for t in ("sysauto_script", "sysauto_report") for j in report.state[t] if j["active"] == "true"]
-    assert sorted(j["name"] for j in jobs) == ["Nightly HR sync", "Ping HR endpoint", "Purge training sandbox",
-                                                "Rebuild search index", "Refresh test data"]  # shipped, guarded
+    jobs = [j for t in ("sysauto_script", "sysauto_report", "sysauto_template") for j in report.state[t]
+            if j["active"] == "true"]
+    assert sorted(j["name"] for j in jobs) == sorted([  # shipped and guarded, or the platform's
+        "Nightly HR sync", "Ping HR endpoint", "Purge training sandbox", "Rebuild search index", "Refresh test data",
+        *PLATFORM_JOBS])
 
 
 def test_training_policy_keeps_participants_and_leaves_outbox():
@@ -201,7 +211,7 @@ def test_a_failing_step_is_reported_and_the_others_still_run(engine):
     assert report.error is None  # nothing escaped the script
     assert report.failed_steps == ["ldap", "verify"]
     assert "failed: database unavailable" in report.step("ldap").summary
-    assert report.step("users").changed == 8 and report.step("jobs").changed == 10  # 5 stopped, 5 scheduled
+    assert report.step("users").changed == 8 and report.step("jobs").changed == 12  # 7 stopped, 5 scheduled
     assert report.logs[-1]["message"].endswith("failed steps: ldap, verify")
     assert report.logs[-1]["level"] == "error"
 

@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+# A step's summary line; what failed may span lines (a value from the configuration can hold a newline).
 SUMMARY_RE = re.compile(
-    r"^postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)$")
+    r"postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)",
+    re.DOTALL)
 WRITE_OPS = ("update", "updateMultiple", "insert", "delete", "deleteMultiple")
 
 

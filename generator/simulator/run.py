@@ -43,8 +43,10 @@ def glide_source() -> str:
     return "var __pc = (function () {\n" + inner + "\nreturn pc;\n})();\n\n" + part(GLIDE_GLOBALS)
 
 
-def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None, tables: list[str]) -> dict:
-    return {"instance": instance, "user": user, "now": now, "throwOn": throw_on or {}, "tables": tables}
+def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None, tables: list[str],
+             stale_schedules: bool = False) -> dict:
+    return {"instance": instance, "user": user, "now": now, "throwOn": throw_on or {}, "tables": tables,
+            "staleSchedules": stale_schedules}
 
 
 def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
@@ -122,8 +124,11 @@ def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = Fals
 
 def simulate(script: str, data: dict, instance: str, *, script_name: str = "script", user: str = "admin",
              engine: str = "v8", now: str = DEFAULT_NOW, throw_on: dict[str, str] | None = None,
-             tables: list[str] | None = None, keep_state: bool = False) -> Report:
-    options = _options(instance, user, now, throw_on, tables or [])
+             tables: list[str] | None = None, keep_state: bool = False, stale_schedules: bool = False) -> Report:
+    """Run `script` on `data` as `instance`. Faults to inject: `throw_on` (table -> message: every query
+    on it throws) and `stale_schedules` (a job saved inactive keeps its schedule row: whether the bulk
+    update runs the rule that removes it is not documented)."""
+    options = _options(instance, user, now, throw_on, tables or [], stale_schedules)
     runner = run_rhino if engine == "rhino" else run_v8
     raw = runner(script, data, options, keep_state=keep_state)
     return build_report(script_name, instance, engine, raw)

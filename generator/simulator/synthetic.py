@@ -52,18 +52,28 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     kinds = ["sysauto_script", "sysauto_report", "sysauto_template", "scheduled_import_set"]
     for kind in kinds:
         data[kind] = []
+    # Most jobs are the customer's (package Global); every seventh is a plugin's, every eleventh a store app's.
+    plugin, store = sid("package", "plugin"), sid("scope", "sn_store_app")
+    data["sys_package"] = [{"sys_id": "global", "name": "Global"}, {"sys_id": plugin, "name": "A plugin"}]
+    data["sys_scope"] = [{"sys_id": "global", "scope": "global"}, {"sys_id": store, "scope": "sn_store_app"}]
     for j in range(jobs):
         kind = kinds[j % len(kinds)]
+        package = plugin if j % 7 == 3 else (store if j % 11 == 4 else "global")
         data[kind].append({"sys_id": sid("job", j), "name": f"Job {j:05d}",
                            "active": "false" if j % 10 == 0 else "true",
-                           "run_type": "daily"})
+                           "run_type": "daily", "sys_package": package,
+                           "sys_scope": store if package == store else "global"})
+        if kind == "sysauto_script":
+            calls = "new sn_ws.RESTMessageV2('Partner', 'post').execute();"
+            data[kind][-1]["script"] = calls if j % 13 == 0 else "gs.log('job');"
     data["ldap_server_config"] = [{"sys_id": sid("ldap", i), "name": f"LDAP {i}", "active": "true"} for i in range(3)]
     data["sys_email"] = [{"sys_id": sid("mail", i), "type": "send-ready" if i % 2 else "sent",
                           "subject": f"Mail {i}"} for i in range(2_000)]
     data["sys_properties"] = [
         {"sys_id": sid("prop", n), "name": n, "value": v} for n, v in (
             ("glide.email.smtp.active", "true"), ("glide.email.read.active", "true"),
-            ("glide.product.description", "ACME"), ("css.$navpage-header-bg", "#293E40"))
+            ("glide.product.description", "ACME"), ("css.$navpage-header-bg", "#293E40"),
+            ("glide.appcreator.company.code", "acme"))
     ]
     data["ecc_agent"] = [{"sys_id": sid("mid", 0), "name": "acme-mid-01", "status": "Up", "validated": "true",
                           "user_name": "mid.server.acme"}]

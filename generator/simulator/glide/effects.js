@@ -46,6 +46,9 @@ function schedule(rec) {
         }
         return;
     }
+    if (pc.staleSchedules) {
+        return;
+    }
     for (var i = 0; i < rows.length; i++) {
         pc.changes.push({seq: seq, op: 'delete', table: 'sys_trigger', sys_id: rows[i].sys_id, name: rows[i].name || '',
             fields: {}, by: 'scheduler'});

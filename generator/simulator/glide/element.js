@@ -26,7 +26,7 @@ GlideElement.prototype.getName = function () {
     return this._name;
 };
 GlideElement.prototype.getRefRecord = function () {
-    var refs = REFS[this._gr._table] || {};
+    var refs = refsOf(this._gr._table);
     if (!refs[this._name]) {
         unsupported('getRefRecord on ' + this._gr._table + '.' + this._name);
     }

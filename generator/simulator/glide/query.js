@@ -7,7 +7,7 @@ function fieldValue(table, rec, field, read) {
     var cur = rec;
     var curTable = table;
     for (var i = 0; i < parts.length - 1; i++) {
-        var refs = REFS[curTable] || REFS[cur.sys_class_name] || {};
+        var refs = refsOf(cur.sys_class_name || curTable);
         var target = refs[parts[i]];
         if (!target) {
             unsupported('dot-walk ' + curTable + '.' + parts[i]);
@@ -202,7 +202,7 @@ function termFieldExists(table, field) {
             return false;
         }
         if (i < parts.length - 1) {
-            var target = (REFS[cur] || {})[parts[i]];
+            var target = refsOf(cur)[parts[i]];
             if (!target) {
                 return true;  // fieldValue() reports a dot-walk it cannot follow as unsupported
             }

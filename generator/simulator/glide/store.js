@@ -35,6 +35,7 @@ pc.unsupported = [];
 pc.warnings = [];     // what a real instance would do silently but a reviewer must see; fails the run
 pc.strict = null;     // gs.getSession().setStrictQuery(), once a script calls it
 pc.throwOn = {};      // table -> message: any query on it throws (fault injection)
+pc.staleSchedules = false;  // fault injection: a job saved inactive keeps its schedule row
 pc.now = '2026-01-01 00:00:00';
 pc.userId = '';
 pc.userName = '';
@@ -56,10 +57,33 @@ var REFS = {
     sys_ux_m2m_banner_announcement: {announcement: 'sys_ux_banner_announcement',
         announcement_config: 'sys_ux_banner_announcement_config'},
     ecc_agent: {user_name: null},
-    sysauto_script: {run_as: 'sys_user'},
-    sysauto: {run_as: 'sys_user'},
+    // Scheduled jobs are application files: "Each application consists of components such as tables,
+    // user roles, and scheduled jobs" (platform-administration/find-components.md), each with its
+    // Package (sys_package) and application (sys_scope).
+    sysauto: {run_as: 'sys_user', sys_package: 'sys_package', sys_scope: 'sys_scope'},
     incident: {caller_id: 'sys_user', assigned_to: 'sys_user', assignment_group: 'sys_user_group'}
 };
+
+// The reference fields of `table`: its own and those it inherits from its parents.
+var REFS_OF = {};
+
+function refsOf(table) {
+    if (Object.prototype.hasOwnProperty.call(REFS_OF, table)) {
+        return REFS_OF[table];
+    }
+    var out = {};
+    var tables = [table].concat(parentsOf(table));
+    for (var t = tables.length - 1; t >= 0; t--) {
+        var refs = REFS[tables[t]] || {};
+        for (var f in refs) {
+            if (Object.prototype.hasOwnProperty.call(refs, f)) {
+                out[f] = refs[f];
+            }
+        }
+    }
+    REFS_OF[table] = out;
+    return out;
+}
 
 function warn(message) {
     seq++;
@@ -184,6 +208,7 @@ pc.load = function (data, options) {
     }
     pc.now = options.now || pc.now;
     pc.throwOn = options.throwOn || {};
+    pc.staleSchedules = !!options.staleSchedules;
     setProperty('instance_name', options.instance);
     var user = null;
     var users = DB.sys_user || [];

@@ -47,6 +47,8 @@
                 },
                 "scheduledJobs": {
                     "disable": true,
+                    "stop": "customer",
+                    "stopTables": ["sysauto_report", "scheduled_import_set", "discovery_schedule"],
                     "keep": ["Clean up expired sessions"]
                 },
                 "midServers": {
@@ -78,6 +80,8 @@
                 },
                 "scheduledJobs": {
                     "disable": true,
+                    "stop": "customer",
+                    "stopTables": ["sysauto_report", "scheduled_import_set", "discovery_schedule"],
                     "keep": []
                 },
                 "midServers": {
@@ -109,6 +113,8 @@
                 },
                 "scheduledJobs": {
                     "disable": true,
+                    "stop": "customer",
+                    "stopTables": ["sysauto_report", "scheduled_import_set", "discovery_schedule"],
                     "keep": []
                 },
                 "midServers": {
@@ -547,6 +553,7 @@
         }
     }
 
+    // Scheduled jobs: active, not shipped by this update set, not a keep entry.
     function activeJobsQuery(gr) {
         gr.addQuery('active', true);
         if (CONFIG.shippedJobs.length) {
@@ -558,6 +565,111 @@
             }
         }
     }
+
+    // The instance's company code: its custom applications' scopes start with x_<code>_ ("Namespace
+    // identifier": "The instance stores the prefix in the glide.appcreator.company.code system
+    // property"). '' when it is not set.
+    function companyCode() {
+        var code = String(gs.getProperty('glide.appcreator.company.code', '') || '').toLowerCase();
+        if (code && !/^[a-z0-9]{2,5}$/.test(code)) {
+            throw new Error('glide.appcreator.company.code "' + code + '" is not a company code (2-5 letters or ' +
+                'digits), so the company\'s applications cannot be told apart; no job was stopped');
+        }
+        return code;
+    }
+
+    // The active jobs on sysauto that the policy stops (docs/platform-semantics.md, rule 15). With
+    // stop = "customer": the jobs of the Global package (made on the instance; what a plugin installs
+    // belongs to the plugin's package) and of an application in the company's namespace. With
+    // stop = "all": every active job. The jobs of stop_tables stop in either case (stopTablesHere).
+    function policyJobsQuery(gr, code) {
+        activeJobsQuery(gr);
+        if (env.scheduledJobs.stop === 'customer') {
+            var c = gr.addQuery('sys_package', 'global');
+            if (code) {
+                c.addOrCondition('sys_scope.scope', 'STARTSWITH', 'x_' + code + '_');
+            }
+        }
+    }
+
+    // Job tables of plugins an instance may not have (Discovery, Performance Analytics, certificates):
+    // a stop_tables entry among them that is not on the instance has nothing to stop. Any other entry
+    // that is not a table here is a mistake in the configuration.
+    var OPTIONAL_JOB_TABLES = ['discovery_schedule', 'sysauto_pa', 'cert_audit'];
+
+    // The stop_tables that exist on this instance, the optional ones that do not, and the unknown ones.
+    function stopTablesHere() {
+        var out = {here: [], absent: [], unknown: []};
+        var wanted = env.scheduledJobs.stopTables;
+        for (var i = 0; i < wanted.length; i++) {
+            if (gs.tableExists(wanted[i])) {
+                out.here.push(wanted[i]);
+            } else {
+                (OPTIONAL_JOB_TABLES.indexOf(wanted[i]) >= 0 ? out.absent : out.unknown).push(wanted[i]);
+            }
+        }
+        return out;
+    }
+
+    // `ids` in groups small enough for one IN query each.
+    function chunks(ids) {
+        var out = [];
+        for (var i = 0; i < ids.length; i += 500) {
+            out.push(ids.slice(i, i + 500));
+        }
+        return out;
+    }
+
+    // The jobs among `ids` that still have a Schedule Item [sys_trigger] row: {sys_id: true}.
+    function stillScheduled(ids) {
+        var out = {};
+        if (!ids.length) {
+            return out;
+        }
+        requireFields('sys_trigger', ['document_key']);
+        var parts = chunks(ids);
+        for (var p = 0; p < parts.length; p++) {
+            var t = new GlideRecord('sys_trigger');
+            t.addQuery('document_key', 'IN', parts[p].join(','));
+            t.query();
+            while (t.next()) {
+                out[value(t, 'document_key')] = true;
+            }
+        }
+        return out;
+    }
+
+    // Jobs carried from production whose script calls an integration, by the APIs that do:
+    // [{id, name, calls}] for every active job that is not shipped, whatever the policy does with it.
+    var INTEGRATION_APIS = [['REST', /\bRESTMessage(V2)?\b/], ['SOAP', /\bSOAPMessage(V2)?\b/],
+        ['MID server', /\bJavascriptProbe\b|\becc_queue\b|\bMIDServer/]];
+
+    function integrationJobs() {
+        var out = [];
+        requireFields('sysauto_script', ['active', 'name', 'script']);
+        var gr = new GlideRecord('sysauto_script');
+        gr.addQuery('active', true);
+        if (CONFIG.shippedJobs.length) {
+            gr.addQuery('sys_id', 'NOT IN', CONFIG.shippedJobs.join(','));
+        }
+        gr.orderBy('name');
+        gr.query();
+        while (gr.next()) {
+            var text = value(gr, 'script');
+            var calls = [];
+            for (var i = 0; i < INTEGRATION_APIS.length; i++) {
+                if (INTEGRATION_APIS[i][1].test(text)) {
+                    calls.push(INTEGRATION_APIS[i][0]);
+                }
+            }
+            if (calls.length) {
+                out.push({id: gr.getUniqueValue(), name: value(gr, 'name'), calls: calls.join(', ')});
+            }
+        }
+        return out;
+    }
+
+    var stoppedJobs = [];  // sys_ids the jobs step stopped in this run, for verify
 
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
@@ -683,7 +795,8 @@
         });
 
         // 4. Scheduled jobs: the Scheduled Jobs module's tables (sysauto and its children), never
-        //    sys_trigger. Each concrete table is updated on its own so its business rules run.
+        //    sys_trigger. Which jobs stop is scheduled_jobs.stop and stop_tables (job_policy.js.j2).
+        //    Each table is updated on its own, so its business rules (which drop the schedule row) run.
         step('jobs', function (r) {
             scheduleShipped(r);
             if (!env.scheduledJobs.disable) {
@@ -691,7 +804,9 @@
                 return;
             }
             var i;
-            requireFields('sysauto', ['active', 'name', 'sys_class_name']);
+            var customer = env.scheduledJobs.stop === 'customer';
+            requireFields('sysauto', customer ? ['active', 'name', 'sys_class_name', 'sys_package', 'sys_scope'] :
+                ['active', 'name', 'sys_class_name']);
             if (env.scheduledJobs.keep.length) {
                 var kept = new GlideRecord('sysauto');
                 orQuery(kept, 'name', env.scheduledJobs.keep);
@@ -703,38 +818,130 @@
                 }
                 var notFound = unmatched(env.scheduledJobs.keep, seen);
                 if (notFound.length) {
-                    r.notes.push('keep entries that matched no job: ' + trimList(notFound));
+                    // A typo must not stop the job someone wanted running: stop nothing, and say why.
+                    throw new Error('keep entries that match no job: ' + trimList(notFound) + '; no job was ' +
+                        'stopped (correct the configuration or the instance, then run again)');
+                }
+                r.notes.push('kept (scheduled_jobs.keep): ' + trimList(env.scheduledJobs.keep));
+            }
+            var code = customer ? companyCode() : '';
+            var families = stopTablesHere();
+            if (families.absent.length) {
+                r.notes.push('stop_tables not on this instance (nothing to stop there): ' + trimList(families.absent));
+            }
+            if (families.unknown.length) {
+                // The other jobs still stop: what this entry meant to stop is reported, not guessed.
+                r.failed.push('stop_tables entries that are not tables on this instance: ' + trimList(families.unknown));
+            }
+            // Every active job, then the ones the policy stops: by sysauto, and by each stop table.
+            var jobs = {};
+            var ids = [];
+
+            function collect(gr, stop) {
+                gr.query();
+                while (gr.next()) {
+                    var id = gr.getUniqueValue();
+                    if (!Object.prototype.hasOwnProperty.call(jobs, id)) {
+                        jobs[id] = {name: value(gr, 'name'), cls: value(gr, 'sys_class_name') || 'sysauto', stop: false};
+                        ids.push(id);
+                    }
+                    jobs[id].stop = jobs[id].stop || stop;
                 }
             }
-            var gr = new GlideRecord('sysauto');
-            activeJobsQuery(gr);
-            gr.orderBy('name');
-            gr.query();
-            var names = [];
-            var tables = [];
-            while (gr.next()) {
-                names.push(value(gr, 'name'));
-                var cls = value(gr, 'sys_class_name') || 'sysauto';
-                if (tables.indexOf(cls) < 0) {
-                    tables.push(cls);
+
+            var all = new GlideRecord('sysauto');
+            activeJobsQuery(all);
+            collect(all, false);
+            var policy = new GlideRecord('sysauto');
+            policyJobsQuery(policy, code);
+            collect(policy, true);
+            for (i = 0; i < families.here.length; i++) {
+                requireFields(families.here[i], ['active', 'name']);
+                var family = new GlideRecord(families.here[i]);
+                activeJobsQuery(family);
+                collect(family, true);
+            }
+            var calling = integrationJobs();
+            // Per family (table): what stops and what keeps running, by name.
+            ids.sort(function (a, b) {
+                var x = jobs[a].name.toLowerCase();
+                var y = jobs[b].name.toLowerCase();
+                return x < y ? -1 : (x > y ? 1 : (a < b ? -1 : 1));
+            });
+            var byClass = {};
+            var classes = [];
+            var stopping = 0;
+            var running = 0;
+            for (i = 0; i < ids.length; i++) {
+                var job = jobs[ids[i]];
+                if (!Object.prototype.hasOwnProperty.call(byClass, job.cls)) {
+                    byClass[job.cls] = {stop: [], run: [], ids: []};
+                    classes.push(job.cls);
+                }
+                if (job.stop) {
+                    byClass[job.cls].stop.push(job.name);
+                    byClass[job.cls].ids.push(ids[i]);
+                    stopping++;
+                } else {
+                    byClass[job.cls].run.push(job.name);
+                    running++;
                 }
             }
-            if (!names.length) {
+            classes.sort();
+            for (i = 0; i < classes.length; i++) {
+                if (byClass[classes[i]].ids.length) {
+                    requireFields(classes[i], ['active', 'name', 'sys_id']);  // every table before the first write
+                }
+            }
+            r.changed += stopping;
+            r.kept += running;
+            for (i = 0; i < classes.length; i++) {
+                var c = byClass[classes[i]];
+                var parts = [];
+                if (c.stop.length) {
+                    parts.push((PREVIEW ? 'would stop ' : 'stopped ') + trimList(c.stop));
+                }
+                if (c.run.length) {
+                    parts.push('left running (platform or store application): ' + trimList(c.run));
+                }
+                r.notes.push(classes[i] + ': ' + parts.join('; '));
+            }
+            if (calling.length) {
+                var named = [];
+                for (i = 0; i < calling.length; i++) {
+                    var what = !Object.prototype.hasOwnProperty.call(jobs, calling[i].id) ? 'kept' :
+                        (jobs[calling[i].id].stop ? (PREVIEW ? 'would stop' : 'stopped') : 'left running');
+                    named.push(calling[i].name + '" (' + calling[i].calls + '; ' + what + ')');
+                }
+                r.notes.push('jobs from production that call integrations: "' + named.join(', "'));
+            }
+            if (PREVIEW || !stopping) {
                 return;
             }
-            r.changed += names.length;
-            r.notes.push((PREVIEW ? 'would disable ' : 'disabled ') + trimList(names));
-            tables.sort();
-            for (i = 0; i < tables.length; i++) {
-                requireFields(tables[i], ['active', 'name', 'sys_id']);  // every table before the first write
-            }
-            if (!PREVIEW) {
-                for (i = 0; i < tables.length; i++) {
-                    var upd = new GlideRecord(tables[i]);
-                    activeJobsQuery(upd);
+            var stopped = [];
+            for (i = 0; i < classes.length; i++) {
+                var groups = chunks(byClass[classes[i]].ids);
+                for (var g = 0; g < groups.length; g++) {
+                    var upd = new GlideRecord(classes[i]);
+                    upd.addQuery('active', true);
+                    upd.addQuery('sys_id', 'IN', groups[g].join(','));
                     upd.setValue('active', false);
                     upd.updateMultiple();
+                    stopped = stopped.concat(groups[g]);
                 }
+            }
+            stoppedJobs = stopped;
+            var left = stillScheduled(stopped);
+            var names = [];
+            for (i = 0; i < stopped.length; i++) {
+                if (left[stopped[i]]) {
+                    names.push(jobs[stopped[i]].name);
+                }
+            }
+            if (names.length) {
+                names.sort();
+                r.failed.push('stopped but still scheduled (their Schedule Item [sys_trigger] rows remain): ' +
+                    trimList(names));
             }
         });
 
@@ -920,12 +1127,32 @@
                 }
                 if (env.scheduledJobs.disable) {
                     check('jobs', function () {
-                        requireFields('sysauto', ['active', 'name']);
+                        var problems = [];
+                        var customer = env.scheduledJobs.stop === 'customer';
+                        requireFields('sysauto', customer ? ['active', 'name', 'sys_package', 'sys_scope'] : ['active', 'name']);
+                        var code = customer ? companyCode() : '';
                         var jobs = new GlideRecord('sysauto');
-                        activeJobsQuery(jobs);
-                        jobs.setLimit(1);
-                        jobs.query();
-                        var problems = jobs.hasNext() ? ['a scheduled job is still active'] : [];
+                        policyJobsQuery(jobs, code);
+                        var tables = stopTablesHere().here;
+                        var queries = [jobs];
+                        for (var t = 0; t < tables.length; t++) {
+                            var family = new GlideRecord(tables[t]);
+                            activeJobsQuery(family);
+                            queries.push(family);
+                        }
+                        for (var q = 0; q < queries.length; q++) {
+                            queries[q].setLimit(1);
+                            queries[q].query();
+                            if (queries[q].next()) {
+                                problems.push('job "' + value(queries[q], 'name') + '" is still active');
+                            }
+                        }
+                        var left = stillScheduled(stoppedJobs);
+                        for (var id in left) {
+                            if (Object.prototype.hasOwnProperty.call(left, id)) {
+                                problems.push('stopped job ' + id + ' still has a schedule row');
+                            }
+                        }
                         var waiting = unscheduledShipped().waiting;
                         for (var w = 0; w < waiting.length; w++) {
                             problems.push('shipped job "' + value(waiting[w], 'name') + '" has no schedule row');
