@@ -42,11 +42,13 @@ class Users:
     keep_roles: tuple[str, ...] = ("admin",)
     keep_groups: tuple[str, ...] = ()
     keep_users: tuple[str, ...] = ()
+    integration_users: str = "lock"
 
 
 @dataclass(frozen=True, slots=True)
 class Ldap:
     disable: bool = True
+    mode: str = "off"
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +97,7 @@ class Job:
     active: bool
     description: str
     time_zone: str
+    run_as: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,10 +205,10 @@ def _environment(t: Table, owner: dict[str, str]) -> Environment:
 
     u = t.table("users")
     users = Users(lock=u.value("lock"), keep_roles=u.value("keep_roles"), keep_groups=u.value("keep_groups"),
-                  keep_users=u.value("keep_users"))
+                  keep_users=u.value("keep_users"), integration_users=u.value("integration_users"))
     u.finish()
     lt = t.table("ldap")
-    ldap = Ldap(disable=lt.value("disable"))
+    ldap = Ldap(disable=lt.value("disable"), mode=lt.value("mode"))
     lt.finish()
     s = t.table("scheduled_jobs")
     stop = s.value("stop")
@@ -257,7 +260,7 @@ def _job(t: Table, base: Path, known: set[str]) -> Job:
     job = Job(
         key=key, name=name, run_on=run_on, script_path=script_path, script_label=label, script=script,
         run=run, time=time, day_of_week=dow, day_of_month=dom, interval=interval, start=start,
-        active=t.value("active"), description=t.value("description"), time_zone=tz,
+        active=t.value("active"), description=t.value("description"), time_zone=tz, run_as=t.value("run_as", ""),
     )
     t.finish()
     return job

@@ -79,6 +79,12 @@ class Plan:
         return sorted(p.sys_id for _, p in self.jobs)
 
     @property
+    def job_run_as(self) -> list[dict]:
+        """The shipped jobs that name a `run_as` user: its user_name is looked up on each instance at run time."""
+        return sorted(({"id": p.sys_id, "user": j.run_as, "runOn": list(j.run_on)} for j, p in self.jobs if j.run_as),
+                      key=lambda r: r["id"])
+
+    @property
     def active_job_ids(self) -> list[str]:
         """The shipped jobs that are active, so that ServiceNow must schedule them."""
         return sorted(p.sys_id for j, p in self.jobs if j.active)

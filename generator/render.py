@@ -116,8 +116,9 @@ def _env_data(env: Environment) -> dict:
             "keepRoles": list(env.users.keep_roles),
             "keepGroups": list(env.users.keep_groups),
             "keepUsers": list(env.users.keep_users),
+            "integrationUsers": env.users.integration_users,
         },
-        "ldap": {"disable": env.ldap.disable},
+        "ldap": {"disable": env.ldap.disable, "mode": env.ldap.mode},
         "scheduledJobs": {"disable": env.scheduled_jobs.disable, "stop": env.scheduled_jobs.stop,
                           "stopTables": list(env.scheduled_jobs.stop_tables), "keep": list(env.scheduled_jobs.keep)},
         "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
@@ -138,6 +139,7 @@ def script_data(plan: Plan) -> dict:
         "environments": {env.key: _env_data(env) for env in cfg.environments},
         "shippedJobs": plan.shipped_job_ids,
         "scheduledJobs": plan.active_job_ids,
+        "runAs": plan.job_run_as,
         "records": {"apply": plan.scripts["apply"].sys_id, "welcome": plan.owned["welcome"].sys_id,
                     "banner": plan.owned["banner"].sys_id, "bannerMapping": plan.owned["banner_mapping"].sys_id},
     }
@@ -163,7 +165,9 @@ def install_data(plan: Plan) -> dict:
     return {
         "updateSet": plan.update_set_name,
         "production": list(plan.config.production),
+        "shippedJobs": plan.shipped_job_ids,
         "scheduledJobs": plan.active_job_ids,
+        "runAs": plan.job_run_as,
         "cloneProfiles": list(plan.config.clone_profiles),
         "cleanupScript": cleanup.sys_id,
         "cleanupName": cleanup.name,

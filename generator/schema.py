@@ -31,6 +31,8 @@ RUN_TYPES = ("daily", "weekly", "monthly", "periodically", "once", "on_demand")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HEADER_MAX = 100  # sys_ux_banner_announcement.heading length
 JOB_POLICIES = ("customer", "all")
+LDAP_MODES = ("off", "logins")
+INTEGRATION_POLICIES = ("lock", "keep")
 # Tables whose every active job stops by default: scheduled reports mail people, scheduled imports
 # and discovery schedules repeat production's work (issue 13; README, jobs step).
 STOP_TABLES = ("sysauto_report", "scheduled_import_set", "discovery_schedule")
@@ -136,8 +138,14 @@ KEYS: dict[str, Key] = _keys(
     Key(f"{ENV}.users.keep_roles", "strings", "Role names whose holders keep access.", ("admin",)),
     Key(f"{ENV}.users.keep_groups", "strings", "Group names whose members keep access.", ()),
     Key(f"{ENV}.users.keep_users", "strings", "`user_name` values that keep access.", ()),
+    Key(f"{ENV}.users.integration_users", "string", "`lock` or `keep` the accounts integrations use (web service "
+        "access only, internal integration users, users with an OAuth token): they carry production's passwords "
+        "and tokens. The log names them either way; keep lists still keep them.", "lock", enum=INTEGRATION_POLICIES),
     Key(f"{ENV}.ldap", "table", "LDAP servers.", NO_DEFAULT, readme=False),
-    Key(f"{ENV}.ldap.disable", "boolean", "Make every LDAP server configuration inactive.", True),
+    Key(f"{ENV}.ldap.disable", "boolean", "Stop LDAP as `mode` says.", True),
+    Key(f"{ENV}.ldap.mode", "string", "`off`: every LDAP server configuration inactive, so nobody signs in through "
+        "LDAP. `logins`: the servers stay active for sign-in; only what brings data from LDAP stops (listeners "
+        "and scheduled LDAP imports).", "off", enum=LDAP_MODES),
     Key(f"{ENV}.scheduled_jobs", "table", "Scheduled jobs carried over from production.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.scheduled_jobs.disable", "boolean", "Stop the scheduled jobs that `stop` selects.", True),
     Key(f"{ENV}.scheduled_jobs.stop", "string", "`customer`: the customer's own jobs (package Global, or an "
@@ -179,6 +187,10 @@ KEYS: dict[str, Key] = _keys(
         pattern=r"[0-9]{4}-[0-9]{2}-[0-9]{2} (?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]",
         invalid="{value!r} is not a date-time of the form YYYY-MM-DD HH:MM:SS"),
     Key("jobs[].active", "boolean", "Whether the job is active.", True),
+    Key("jobs[].run_as", "string", "`user_name` the job runs as. It is looked up on each instance when the scripts "
+        "run (`postclone install <id>` on production, the post-clone script after a clone), never written as a "
+        "sys_id; a job whose user is missing is not scheduled. The post-clone script never locks this user out "
+        "where the job runs.", NO_DEFAULT, shown_default="the user who saves the job"),
     Key("jobs[].description", "string", "Shown in the job script's header comment.", "", nonempty=False),
 )
 

@@ -20,6 +20,7 @@ SHIPPED = {"Nightly HR sync", "Refresh test data", "Purge training sandbox", "Pi
 # Active on production and not shipped: what the clone carries.
 CARRIED = {"Clean up expired sessions", "Nightly finance export", "Quarterly licence report", "Sync room bookings",
            "Weekly open incidents report", "Daily SLA breach digest", "Create monthly checklist", "HR feed",
+           "ACME AD user import",
            *PLATFORM_JOBS}
 
 
@@ -65,7 +66,7 @@ def test_preview_lists_per_family_what_stops_and_what_the_platform_keeps_and_wri
     assert 'sysauto_report: would stop "Daily SLA breach digest", "Weekly open incidents report"' in lines
     assert 'sysauto_template: would stop "Create monthly checklist"; left running (platform or store application): ' \
            '"Generate knowledge review tasks"' in lines
-    assert 'scheduled_import_set: would stop "HR feed"' in lines
+    assert 'scheduled_import_set: would stop "ACME AD user import", "HR feed"' in lines
     assert 'stop_tables not on this instance (nothing to stop there): "discovery_schedule"' in lines
     assert 'kept (scheduled_jobs.keep): "Clean up expired sessions"' in lines
 
@@ -128,7 +129,8 @@ def test_a_stop_table_that_is_not_on_the_instance_fails_the_step_and_the_rest_st
 def test_a_stopped_job_that_keeps_its_schedule_row_fails_the_step_and_verify():
     report = run("acmedev", "apply", stale_schedules=True)
     failed = report.step("jobs").failed
-    assert failed == ('stopped but still scheduled (their Schedule Item [sys_trigger] rows remain): "Create monthly '
+    assert failed == ('stopped but still scheduled (their Schedule Item [sys_trigger] rows remain): "ACME AD user '
+                      'import", "Create monthly '
                       'checklist", "Daily SLA breach digest", "HR feed", "Nightly finance export", "Quarterly licence '
                       'report", "Sync room bookings", "Weekly open incidents report"')
     assert "still has a schedule row" in report.step("verify").failed and not report.ok
@@ -149,3 +151,111 @@ def test_stop_tables_with_stop_all_is_refused(tmp_path):
 
     with pytest.raises(ConfigError, match=r"scheduled_jobs\.stop_tables: only applies when stop = \"customer\""):
         example_with(tmp_path, (STOP, 'stop = "all"'))
+
+
+# ------------------------------------------------------------------ LDAP
+
+def users_by_name(report):
+    return {u["user_name"]: u for u in report.state["sys_user"]}
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ldap_off_turns_the_servers_off_and_names_the_kept_users_who_sign_in_through_ldap(engine):
+    engine_or_skip(engine)
+    report = run("acmedev", "apply", engine=engine, keep_state=True)
+    assert report.ok, report.to_text()
+    assert all(s["active"] == "false" for s in report.state["ldap_server_config"])
+    assert ('3 active users sign in through LDAP and cannot log in once its servers are off; among those who keep '
+            'access: "jane.admin" (give them a local login, or use ldap.mode = "logins")') in notes(report, "ldap")
+
+
+def test_without_locking_users_the_ldap_note_counts_them(tmp_path):
+    cfg = example_with(tmp_path, ("[environments.dev.users]\nlock = true", "[environments.dev.users]\nlock = false"))
+    lines = notes(run("acmedev", "apply", cfg=cfg), "ldap")
+    assert "3 active users sign in through LDAP and cannot log in once its servers are off" in lines
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_ldap_logins_keeps_the_servers_and_stops_listeners_and_ldap_imports(engine):
+    engine_or_skip(engine)
+    report = run("acmetest", "apply", engine=engine, keep_state=True)
+    assert report.ok, report.to_text()
+    servers = {s["name"]: (s["active"], s["listener"]) for s in report.state["ldap_server_config"]}
+    assert servers == {"ACME Corporate AD": ("true", "false"), "ACME Partner LDAP": ("true", "false"),
+                       "Legacy LDAP": ("false", "false")}
+    imports = {j["name"]: j["active"] for j in report.state["scheduled_import_set"]}
+    assert imports == {"ACME AD user import": "false", "HR feed": "false"}  # the LDAP one by the ldap step
+    assert not any(j["scheduled"] for j in report.jobs if j["name"] == "ACME AD user import")
+    lines = [line["message"].split(" test ldap: ", 1)[1] for line in report.step("ldap").logs]
+    assert 'LDAP servers stay active for sign-in (ldap.mode = "logins"): "ACME Corporate AD", "ACME Partner LDAP"' in lines
+    assert 'stopped scheduled LDAP imports "ACME AD user import"' in lines
+    assert 'stopped the listener of "ACME Corporate AD"' in lines
+    # the tester who signs in through LDAP keeps access and can still sign in
+    anna = users_by_name(report)["uat.anna"]
+    assert anna["source"].startswith("ldap:") and anna["locked_out"] == "false"
+    again = run("acmetest", "apply", data=report.state, engine=engine)
+    assert again.ok and not again.step("ldap").writes and again.step("ldap").changed == 0, again.to_text()
+
+
+def test_ldap_logins_without_a_listener_field_changes_nothing():
+    data = copy.deepcopy(DATA)
+    for row in data["ldap_server_config"]:
+        row.pop("listener")
+    report = run("acmetest", "apply", data=data, keep_state=True)
+    assert report.step("ldap").failed == "ldap_server_config has no field listener: nothing changed"
+    assert {j["name"]: j["active"] for j in report.state["scheduled_import_set"]}["ACME AD user import"] == "false"
+    assert "ldap: cannot check" in report.step("verify").failed  # the jobs step still stopped the import
+
+
+# ------------------------------------------------------------------ users
+
+def test_integration_accounts_are_locked_by_default_and_named():
+    report = run("acmedev", "apply", keep_state=True)
+    assert report.ok, report.to_text()
+    assert ('integration accounts, which carry production\'s credentials (users.integration_users = "lock"): '
+            '"fay.agent" (OAuth credential; locked), "mid.server.acme" (internal integration user; kept), '
+            '"svc.integration.hr" (web service access only; kept)') in notes(report, "users")
+    assert users_by_name(report)["fay.agent"]["locked_out"] == "true"
+
+
+def test_integration_users_keep_keeps_them(tmp_path):
+    cfg = example_with(tmp_path, ('integration_users = "lock"', 'integration_users = "keep"'))
+    report = run("acmedev", "apply", cfg=cfg, keep_state=True)
+    assert report.ok, report.to_text()
+    assert users_by_name(report)["fay.agent"]["locked_out"] == "false"
+    assert '"fay.agent" (OAuth credential; kept)' in notes(report, "users")[0]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_shipped_job_runs_as_its_user_found_by_name_who_is_never_locked_out(engine):
+    engine_or_skip(engine)
+    report = run("acmetest", "apply", engine=engine, keep_state=True)
+    assert report.ok, report.to_text()
+    users = {u["user_name"]: u for u in report.state["sys_user"]}
+    job = next(j for j in report.state["sysauto_script"] if j["name"] == "Refresh test data")
+    assert job["run_as"] == users["svc.integration.hr"]["sys_id"]
+    assert users["svc.integration.hr"]["locked_out"] == "false"
+    again = run("acmetest", "apply", data=report.state, engine=engine)
+    assert again.ok and again.step("jobs").changed == 0, again.to_text()
+
+
+def test_a_shipped_job_whose_run_as_user_is_missing_is_not_scheduled_and_nobody_is_locked():
+    data = copy.deepcopy(DATA)
+    data["sys_user"] = [u for u in data["sys_user"] if u["user_name"] != "svc.integration.hr"]
+    report = run("acmetest", "apply", data=data, keep_state=True)
+    assert report.step("jobs").failed == ('shipped jobs whose run_as user is not on this instance, so this script '
+                                          'does not schedule them: "Refresh test data" (run_as "svc.integration.hr")')
+    assert not any(j["scheduled"] for j in report.jobs if j["name"] == "Refresh test data")
+    assert report.step("users").failed.startswith('keep entries that match nobody: jobs[].run_as "svc.integration.hr"')
+    assert all(u["locked_out"] != "true" or u["user_name"] == "hal.locked" for u in report.state["sys_user"])
+
+
+def test_install_on_production_sets_run_as_and_does_not_schedule_a_job_whose_user_is_missing():
+    from tests.test_postclone_script import install
+
+    data = copy.deepcopy(DATA)
+    data["sys_user"] = [u for u in data["sys_user"] if u["user_name"] != "svc.integration.hr"]
+    report = install(data=data)
+    assert report.step("jobs").failed.startswith("shipped jobs whose run_as user is not on this instance")
+    assert not any(j["scheduled"] for j in report.jobs if j["name"] == "Refresh test data")
+    assert all(j["scheduled"] for j in report.jobs if j["name"] in SHIPPED - {"Refresh test data"})

@@ -120,7 +120,8 @@ def test_development_policy(engine):
     assert jobs == {"Clean up expired sessions": "true", "Nightly finance export": "false",
                     "Retired archive job": "false", "Weekly open incidents report": "false", "HR feed": "false",
                     "Create monthly checklist": "false", "Quarterly licence report": "false",
-                    "Sync room bookings": "false", "Daily SLA breach digest": "false", **PLATFORM_JOBS, **shipped}
+                    "Sync room bookings": "false", "Daily SLA breach digest": "false", "ACME AD user import": "false",
+                    **PLATFORM_JOBS, **shipped}
     # the scheduler: the stopped jobs lost their schedule rows, the kept job and the platform's rows
     # stayed, and every active shipped job (imported, so unscheduled) was saved and got one
     scheduled = {j["name"] for j in report.jobs if j["scheduled"]}
@@ -158,7 +159,8 @@ def test_test_policy_redirects_mail_and_keeps_uat_testers():
     assert not any("password" in name for name in p)
     users = users_by_name(report.state)
     unlocked = sorted(n for n, u in users.items() if u["active"] == "true" and u["locked_out"] != "true")
-    assert unlocked == ["admin", "jane.admin", "mid.server.acme", "uat.anna", "uat.ben"]
+    # svc.integration.hr: the run_as user of "Refresh test data", which runs on acmetest
+    assert unlocked == ["admin", "jane.admin", "mid.server.acme", "svc.integration.hr", "uat.anna", "uat.ben"]
     jobs = [j for t in ("sysauto_script", "sysauto_report", "sysauto_template") for j in report.state[t]
             if j["active"] == "true"]
     assert sorted(j["name"] for j in jobs) == sorted([  # shipped and guarded, or the platform's
@@ -211,7 +213,7 @@ def test_a_failing_step_is_reported_and_the_others_still_run(engine):
     assert report.error is None  # nothing escaped the script
     assert report.failed_steps == ["ldap", "verify"]
     assert "failed: database unavailable" in report.step("ldap").summary
-    assert report.step("users").changed == 8 and report.step("jobs").changed == 12  # 7 stopped, 5 scheduled
+    assert report.step("users").changed == 8 and report.step("jobs").changed == 13  # 8 stopped, 5 scheduled
     assert report.logs[-1]["message"].endswith("failed steps: ldap, verify")
     assert report.logs[-1]["level"] == "error"
 
@@ -248,7 +250,8 @@ def test_preview_writes_nothing_and_predicts_apply(instance):
     for s in apply.steps:
         if s.summary and s.name not in ("verify", "mid_servers"):
             records = [c for c in s.changes if c["table"] != "sys_attachment" and c.get("by") != "scheduler"]
-            saved = [line for line in s.logs if "scheduled shipped job" in line["message"]]  # a save, no field change
+            saved = [line for line in s.logs if "saved shipped job" in line["message"]  # a save, no field change
+                     and "run as" not in line["message"]]
             assert len(records) + len(saved) == s.changed, s.name
 
 
@@ -465,7 +468,11 @@ def test_install_on_production_schedules_the_shipped_jobs_and_fills_the_clone_pr
     assert {(o["op"], o["table"]) for o in report.write_ops} == {("update", "sysauto_script"),
                                                                   ("insert", "clone_profile_cleanup_scripts_list")}
     assert {o["sys_id"] for o in report.write_ops if o["table"] == "sysauto_script"} == active_shipped
-    assert [c for c in report.changes if c.get("by") != "scheduler" and c["table"] != "clone_profile_cleanup_scripts_list"] == []
+    # the one field it changes on a job: run_as of the job that names one, looked up by user_name
+    hr = next(u for u in report.state["sys_user"] if u["user_name"] == "svc.integration.hr")
+    assert [(c["name"], c["fields"]) for c in report.changes
+            if c.get("by") != "scheduler" and c["table"] != "clone_profile_cleanup_scripts_list"] == [
+        ("Refresh test data", {"run_as": ["", hr["sys_id"]]})]
     assert all(j["scheduled"] for j in report.jobs if j["sys_id"] in active_shipped)
     rows = [r for r in report.state["clone_profile_cleanup_scripts_list"]
             if r["cleanup_script"] == plan.make(CFG).scripts["cleanup"].sys_id]

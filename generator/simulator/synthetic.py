@@ -34,11 +34,14 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     }
     for i in range(users):
         uid = sid("user", i)
-        name = "mid.server.acme" if i == 1 else ("admin" if i == 0 else f"user{i:06d}")
+        name = {0: "admin", 1: "mid.server.acme", 2: "svc.integration.hr"}.get(i, f"user{i:06d}")
         data["sys_user"].append({
             "sys_id": uid, "user_name": name, "name": f"User {i}",
             "active": "false" if i % 97 == 5 else "true",
             "locked_out": "true" if i % 89 == 7 else "false",
+            "source": "ldap:CN=User {i},DC=acme,DC=example" if i % 4 == 0 else "",
+            "web_service_access_only": "true" if i == 2 else "false",
+            "internal_integration_user": "true" if i == 1 else "false",
         })
         if i % 50 == 0:
             data["sys_user_has_role"].append({"sys_id": sid("hr", i, "admin"), "user": uid, "role": role_id["admin"]})
@@ -66,7 +69,12 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
         if kind == "sysauto_script":
             calls = "new sn_ws.RESTMessageV2('Partner', 'post').execute();"
             data[kind][-1]["script"] = calls if j % 13 == 0 else "gs.log('job');"
-    data["ldap_server_config"] = [{"sys_id": sid("ldap", i), "name": f"LDAP {i}", "active": "true"} for i in range(3)]
+    data["ldap_server_config"] = [{"sys_id": sid("ldap", i), "name": f"LDAP {i}", "active": "true",
+                                   "listener": "true" if i == 0 else "false"} for i in range(3)]
+    ldap_source = sid("data-source", "ldap")
+    data["sys_data_source"] = [{"sys_id": ldap_source, "name": "LDAP users", "type": "LDAP"}]
+    for n, row in enumerate(data["scheduled_import_set"]):
+        row["data_source"] = ldap_source if n % 2 == 0 else ""
     data["sys_email"] = [{"sys_id": sid("mail", i), "type": "send-ready" if i % 2 else "sent",
                           "subject": f"Mail {i}"} for i in range(2_000)]
     data["sys_properties"] = [

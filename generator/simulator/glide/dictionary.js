@@ -19,7 +19,7 @@ var BOOLEANS = {
         'password_needs_reset'],
     sys_user_group: ['active'],
     sys_user_has_role: ['inherited'],
-    ldap_server_config: ['active'],
+    ldap_server_config: ['active', 'listener'],  // "Listener: Select this check box …" (t_DefineAnLDAPServer.md)
     sysauto: ['active', 'conditional'],
     sys_home: ['active'],
     clone_cleanup_script: ['active'],

@@ -61,6 +61,12 @@ var REFS = {
     // user roles, and scheduled jobs" (platform-administration/find-components.md), each with its
     // Package (sys_package) and application (sys_scope).
     sysauto: {run_as: 'sys_user', sys_package: 'sys_package', sys_scope: 'sys_scope'},
+    // "scheduled_import_set (extends sysauto) with data_source -> sys_data_source" (LDAP import chain,
+    // ../shared/reference/servicenow-facts.md: ldap-integration/t_CreateADataSource.md).
+    scheduled_import_set: {data_source: 'sys_data_source'},
+    // OAuth tokens "are stored in oauth_credential table" (platform-security/authentication/
+    // t_ManageTokens.md), each for a user (judgement: the field name `user`).
+    oauth_credential: {user: 'sys_user'},
     incident: {caller_id: 'sys_user', assigned_to: 'sys_user', assignment_group: 'sys_user_group'}
 };
 

@@ -40,10 +40,12 @@
                     "lock": true,
                     "keepRoles": ["admin"],
                     "keepGroups": [],
-                    "keepUsers": ["mid.server.acme", "svc.integration.hr"]
+                    "keepUsers": ["mid.server.acme", "svc.integration.hr"],
+                    "integrationUsers": "lock"
                 },
                 "ldap": {
-                    "disable": true
+                    "disable": true,
+                    "mode": "off"
                 },
                 "scheduledJobs": {
                     "disable": true,
@@ -73,10 +75,12 @@
                     "lock": true,
                     "keepRoles": ["admin"],
                     "keepGroups": ["UAT Testers"],
-                    "keepUsers": []
+                    "keepUsers": [],
+                    "integrationUsers": "lock"
                 },
                 "ldap": {
-                    "disable": true
+                    "disable": true,
+                    "mode": "logins"
                 },
                 "scheduledJobs": {
                     "disable": true,
@@ -106,10 +110,12 @@
                     "lock": true,
                     "keepRoles": ["admin"],
                     "keepGroups": ["Training participants"],
-                    "keepUsers": []
+                    "keepUsers": [],
+                    "integrationUsers": "lock"
                 },
                 "ldap": {
-                    "disable": true
+                    "disable": true,
+                    "mode": "off"
                 },
                 "scheduledJobs": {
                     "disable": true,
@@ -125,6 +131,7 @@
         },
         "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
         "scheduledJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
+        "runAs": [{"id": "550fae7995eb54bf8b02c99f02f462d8", "user": "svc.integration.hr", "runOn": ["acmetest"]}],
         "records": {
             "apply": "5df91c2cfe1e593288df4fafefca7207",
             "welcome": "a65fee59cdcb587e89e40436ee68a540",
@@ -375,22 +382,62 @@
         }
     }
 
+    // The run_as user each shipped job names, looked up by user_name on this instance (the update set
+    // carries no sys_id of a user): {job sys_id: {user: user_name, id: the user's sys_id or ''}}.
+    function runAsUsers() {
+        var out = {};
+        var i;
+        if (!CONFIG.runAs.length) {
+            return out;
+        }
+        var names = [];
+        for (i = 0; i < CONFIG.runAs.length; i++) {
+            names.push(CONFIG.runAs[i].user);
+        }
+        requireFields('sys_user', ['user_name']);
+        var gr = new GlideRecord('sys_user');
+        orQuery(gr, 'user_name', names);
+        gr.query();
+        var ids = {};
+        while (gr.next()) {
+            ids[value(gr, 'user_name').toLowerCase()] = gr.getUniqueValue();
+        }
+        for (i = 0; i < CONFIG.runAs.length; i++) {
+            var name = CONFIG.runAs[i].user;
+            out[CONFIG.runAs[i].id] = {user: name, id: ids[name.toLowerCase()] || ''};
+        }
+        return out;
+    }
+
     // Jobs this update set ships arrive by XML, and the scheduler has no Schedule Item [sys_trigger]
     // row for such a record until it is saved ("update the corresponding job or script record in the
-    // target instance", Special cases in job schedules). Saves each active shipped job that has none.
-    // {waiting: the active shipped jobs with no schedule row, scheduled: how many have one, missing:
-    // the sys_ids of shipped jobs not on this instance}
+    // target instance", Special cases in job schedules). {waiting: the active shipped jobs with no
+    // schedule row, scheduled: how many have one, missing: the sys_ids of shipped jobs not on this
+    // instance, noUser: the jobs whose run_as user is not here (never scheduled by this script),
+    // reassign: [{job, user}] the jobs whose run_as is not yet that user}
     function unscheduledShipped() {
-        var out = {waiting: [], scheduled: 0, missing: []};
-        if (!CONFIG.scheduledJobs.length) {
+        var out = {waiting: [], scheduled: 0, missing: [], noUser: [], reassign: []};
+        if (!CONFIG.scheduledJobs.length && !CONFIG.runAs.length) {
             return out;
         }
         requireFields('sys_trigger', ['document_key']);
-        for (var i = 0; i < CONFIG.scheduledJobs.length; i++) {
+        var runAs = runAsUsers();
+        var ids = CONFIG.shippedJobs;
+        for (var i = 0; i < ids.length; i++) {
             var job = new GlideRecord('sysauto_script');
-            if (!job.get(CONFIG.scheduledJobs[i])) {
-                out.missing.push(CONFIG.scheduledJobs[i]);
+            if (!job.get(ids[i])) {
+                if (CONFIG.scheduledJobs.indexOf(ids[i]) >= 0) {
+                    out.missing.push(ids[i]);
+                }
                 continue;
+            }
+            var want = Object.prototype.hasOwnProperty.call(runAs, ids[i]) ? runAs[ids[i]] : null;
+            if (want && !want.id) {
+                out.noUser.push('"' + value(job, 'name') + '" (run_as "' + want.user + '")');
+                continue;
+            }
+            if (want && value(job, 'run_as') !== want.id) {
+                out.reassign.push({job: job, user: want});
             }
             if (!isTrue(value(job, 'active'))) {
                 continue;
@@ -408,18 +455,44 @@
         return out;
     }
 
-    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting ones.
+    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting jobs
+    // and those whose run_as is to change; a job whose run_as user is missing is reported, not saved.
     function scheduleShipped(r) {
         var found = unscheduledShipped();
-        var jobs = found.waiting;
-        for (var i = 0; i < jobs.length; i++) {
-            r.changed++;
-            r.notes.push((PREVIEW ? 'would schedule' : 'scheduled') + ' shipped job "' + value(jobs[i], 'name') +
-                '" (saved, as it had no schedule row)');
-            if (!PREVIEW) {
-                jobs[i].setForceUpdate(true);
-                jobs[i].update();
+        var i;
+        var saves = [];
+        var seen = {};
+        for (i = 0; i < found.reassign.length; i++) {
+            seen[found.reassign[i].job.getUniqueValue()] = saves.length;
+            saves.push({job: found.reassign[i].job, user: found.reassign[i].user, why: []});
+            saves[saves.length - 1].why.push('run as "' + found.reassign[i].user.user + '"');
+        }
+        for (i = 0; i < found.waiting.length; i++) {
+            var id = found.waiting[i].getUniqueValue();
+            if (!Object.prototype.hasOwnProperty.call(seen, id)) {
+                seen[id] = saves.length;
+                saves.push({job: found.waiting[i], user: null, why: []});
             }
+            saves[seen[id]].why.unshift('scheduled, as it had no schedule row');
+        }
+        saves.sort(function (a, b) {
+            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
+        });
+        for (i = 0; i < saves.length; i++) {
+            r.changed++;
+            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(saves[i].job, 'name') + '" (' +
+                saves[i].why.join('; ') + ')');
+            if (!PREVIEW) {
+                if (saves[i].user) {
+                    saves[i].job.setValue('run_as', saves[i].user.id);
+                }
+                saves[i].job.setForceUpdate(true);
+                saves[i].job.update();
+            }
+        }
+        if (found.noUser.length) {
+            r.failed.push('shipped jobs whose run_as user is not on this instance, so this script does not ' +
+                'schedule them: ' + found.noUser.join(', '));
         }
         return found;
     }
@@ -481,8 +554,20 @@
         return out;
     }
 
-    // Who keeps access: holders of keep_roles and mid_server, members of keep_groups, keep_users and MID
-    // server users by name, and the user running this script. {ids: sorted sys_ids, unmatched: the
+    // The run_as users of the shipped jobs that run on this instance: they are never locked out here.
+    function runAsHere() {
+        var out = [];
+        for (var i = 0; i < CONFIG.runAs.length; i++) {
+            if (CONFIG.runAs[i].runOn.indexOf(instance) >= 0 && out.indexOf(CONFIG.runAs[i].user) < 0) {
+                out.push(CONFIG.runAs[i].user);
+            }
+        }
+        return out;
+    }
+
+    // Who keeps access: holders of keep_roles and mid_server, members of keep_groups, keep_users, MID
+    // server users and the run_as users of the jobs that run here by name, integration accounts with
+    // integration_users = "keep", and the user running this script. {ids: sorted sys_ids, unmatched: the
     // keep entries that matched nobody, as "key "entry""}.
     function keptUsers() {
         var keep = {};
@@ -515,7 +600,8 @@
                 missing.push('keep_groups "' + m[i] + '"');
             }
         }
-        var names = env.users.keepUsers.concat(env.midServers.users);
+        var runAs = runAsHere();
+        var names = env.users.keepUsers.concat(env.midServers.users, runAs);
         if (names.length) {
             found = {};
             gr = new GlideRecord('sys_user');
@@ -533,6 +619,16 @@
             for (i = 0; i < m.length; i++) {
                 missing.push('mid_servers.users "' + m[i] + '"');
             }
+            m = unmatched(runAs, found);
+            for (i = 0; i < m.length; i++) {
+                missing.push('jobs[].run_as "' + m[i] + '"');
+            }
+        }
+        if (env.users.integrationUsers === 'keep') {
+            var accounts = integrationUsers();
+            for (i = 0; i < accounts.length; i++) {
+                keep[accounts[i].id] = true;
+            }
         }
         keep[gs.getUserID()] = true;
         var ids = [];
@@ -543,6 +639,76 @@
         }
         ids.sort();
         return {ids: ids, unmatched: missing};
+    }
+
+    // Accounts that integrations use, which carry production's credentials: active users who
+    // are "Web service access only" (they "cannot log in to an instance … or use their credentials to log
+    // into ServiceNow UI"), internal integration users (MID Server, ODBC, remote update sets: "Mark
+    // service accounts as internal integration users"), and users who hold an OAuth credential
+    // (oauth_credential, where the instance keeps what it and third-party OAuth providers issue, as the
+    // page on managing OAuth says). [{id, name, why}], sorted by user_name.
+    function integrationUsers() {
+        var why = {};
+        var i;
+        if (gs.tableExists('oauth_credential')) {
+            requireFields('oauth_credential', ['user']);
+            var oauth = new GlideRecord('oauth_credential');
+            oauth.addNotNullQuery('user');
+            oauth.query();
+            while (oauth.next()) {
+                why[value(oauth, 'user')] = ['OAuth credential'];
+            }
+        }
+        requireFields('sys_user', ['active', 'locked_out', 'user_name', 'web_service_access_only',
+            'internal_integration_user']);
+        var gr = new GlideRecord('sys_user');
+        gr.addQuery('active', true);
+        var c = gr.addQuery('web_service_access_only', true);
+        c.addOrCondition('internal_integration_user', true);
+        var holders = [];
+        for (var id in why) {
+            if (Object.prototype.hasOwnProperty.call(why, id)) {
+                holders.push(id);
+            }
+        }
+        if (holders.length) {
+            c.addOrCondition('sys_id', 'IN', holders.join(','));
+        }
+        gr.orderBy('user_name');
+        gr.query();
+        var out = [];
+        while (gr.next()) {
+            var reasons = [];
+            if (isTrue(value(gr, 'web_service_access_only'))) {
+                reasons.push('web service access only');
+            }
+            if (isTrue(value(gr, 'internal_integration_user'))) {
+                reasons.push('internal integration user');
+            }
+            out.push({id: gr.getUniqueValue(), name: value(gr, 'user_name'),
+                why: reasons.concat(why[gr.getUniqueValue()] || []).join(', ')});
+        }
+        return out;
+    }
+
+    // Names every integration account and what happens to it (users step).
+    function integrationNote(r, keepIds) {
+        var accounts = integrationUsers();
+        if (!accounts.length) {
+            return;
+        }
+        var kept = {};
+        for (var i = 0; i < keepIds.length; i++) {
+            kept[keepIds[i]] = true;
+        }
+        var named = [];
+        for (var j = 0; j < accounts.length; j++) {
+            named.push('"' + accounts[j].name + '" (' + accounts[j].why + '; ' +
+                (kept[accounts[j].id] ? 'kept' : (PREVIEW ? 'would lock' : 'locked')) + ')');
+        }
+        r.notes.push('integration accounts, which carry production\'s credentials (users.integration_users = "' +
+            env.users.integrationUsers + '"): ' + named.slice(0, 50).join(', ') +
+            (named.length > 50 ? ' and ' + (named.length - 50) + ' more' : ''));
     }
 
     function lockQuery(gr, keepIds) {
@@ -671,6 +837,88 @@
 
     var stoppedJobs = [];  // sys_ids the jobs step stopped in this run, for verify
 
+    // LDAP (the ldap step and verify). Scheduled imports whose data source is an LDAP one
+    // (sys_data_source.type "LDAP"), active, neither shipped nor a keep entry.
+    function ldapImportsQuery(gr) {
+        activeJobsQuery(gr);
+        gr.addQuery('data_source.type', 'LDAP');
+    }
+
+    var stoppedImports = [];  // sys_ids of LDAP imports the ldap step stopped in this run, for verify
+    var ldapImportIds = {};  // the same, also in preview: the jobs step leaves them to the ldap step
+
+    // mode "logins": stop the scheduled LDAP imports, by sys_id, and check that they lost their schedule.
+    function ldapImports(r) {
+        requireFields('scheduled_import_set', ['active', 'name', 'data_source']);
+        requireFields('sys_data_source', ['type']);
+        var gr = new GlideRecord('scheduled_import_set');
+        ldapImportsQuery(gr);
+        gr.orderBy('name');
+        gr.query();
+        var ids = [];
+        var names = [];
+        while (gr.next()) {
+            ids.push(gr.getUniqueValue());
+            names.push(value(gr, 'name'));
+            ldapImportIds[gr.getUniqueValue()] = true;
+        }
+        if (!ids.length) {
+            return;
+        }
+        r.changed += ids.length;
+        r.notes.push((PREVIEW ? 'would stop' : 'stopped') + ' scheduled LDAP imports ' + trimList(names));
+        if (PREVIEW) {
+            return;
+        }
+        var upd = new GlideRecord('scheduled_import_set');
+        upd.addQuery('active', true);
+        upd.addQuery('sys_id', 'IN', ids.join(','));
+        upd.setValue('active', false);
+        upd.updateMultiple();
+        stoppedImports = ids;
+        var left = stillScheduled(ids);
+        for (var id in left) {
+            if (Object.prototype.hasOwnProperty.call(left, id)) {
+                r.failed.push('scheduled LDAP imports stopped but still scheduled (their Schedule Item rows remain)');
+                return;
+            }
+        }
+    }
+
+    // mode "off": who signs in through LDAP ("If the source field starts with "ldap", then the user is
+    // validated via LDAP", LDAP integration FAQs) and so cannot log in once the servers are off.
+    function ldapSignIns(r) {
+        requireFields('sys_user', ['active', 'locked_out', 'source', 'user_name']);
+        var count = new GlideAggregate('sys_user');
+        count.addQuery('active', true);
+        count.addQuery('locked_out', false);
+        count.addQuery('source', 'STARTSWITH', 'ldap');
+        count.addAggregate('COUNT');
+        count.query();
+        var total = count.next() ? parseInt(count.getAggregate('COUNT'), 10) : 0;
+        if (!total) {
+            return;
+        }
+        var line = total + ' active users sign in through LDAP and cannot log in once its servers are off';
+        if (env.users.lock) {
+            var kept = keptUsers().ids;
+            var gr = new GlideRecord('sys_user');
+            gr.addQuery('active', true);
+            gr.addQuery('locked_out', false);
+            gr.addQuery('source', 'STARTSWITH', 'ldap');
+            gr.addQuery('sys_id', 'IN', kept.join(','));
+            gr.orderBy('user_name');
+            gr.query();
+            var names = [];
+            while (gr.next()) {
+                names.push(value(gr, 'user_name'));
+            }
+            line += names.length ? '; among those who keep access: ' + trimList(names) +
+                ' (give them a local login, or use ldap.mode = "logins")' : '; none of them keeps access';
+        }
+        r.notes.push(line);
+    }
+
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
         // 1. Email first, so nothing leaks while the rest runs. Sending is switched on last, only
@@ -767,29 +1015,58 @@
             }, {});
         });
 
-        // 3. LDAP: every active LDAP server configuration inactive.
+        // 3. LDAP. mode "off": every active LDAP server configuration inactive. mode "logins": the servers
+        //    stay active, so the users whose source starts with "ldap" still sign in through them, and only
+        //    what brings data from LDAP stops: listeners, and scheduled imports from LDAP data sources.
         step('ldap', function (r) {
             if (!env.ldap.disable) {
                 r.notes.push('skipped: ldap.disable = false');
                 return;
             }
-            requireFields('ldap_server_config', ['active', 'name']);
-            var gr = new GlideRecord('ldap_server_config');
-            gr.addQuery('active', true);
-            gr.query();
+            var logins = env.ldap.mode === 'logins';
+            requireFields('ldap_server_config', logins ? ['active', 'name', 'listener'] : ['active', 'name']);
+            var servers = new GlideRecord('ldap_server_config');
+            servers.addQuery('active', true);
+            if (logins) {
+                servers.addQuery('listener', true);
+            }
+            servers.query();
             var names = [];
-            while (gr.next()) {
-                names.push(value(gr, 'name'));
+            while (servers.next()) {
+                names.push(value(servers, 'name'));
+            }
+            if (!logins) {
+                ldapSignIns(r);
+            } else {
+                var open = new GlideRecord('ldap_server_config');
+                open.addQuery('active', true);
+                open.orderBy('name');
+                open.query();
+                var staying = [];
+                while (open.next()) {
+                    staying.push(value(open, 'name'));
+                    r.kept++;
+                }
+                if (staying.length) {
+                    r.notes.push('LDAP servers stay active for sign-in (ldap.mode = "logins"): ' + trimList(staying));
+                }
+                ldapImports(r);
             }
             if (!names.length) {
                 return;
             }
             r.changed += names.length;
-            r.notes.push((PREVIEW ? 'would disable ' : 'disabled ') + trimList(names));
+            r.notes.push((logins ? (PREVIEW ? 'would stop the listener of ' : 'stopped the listener of ') :
+                (PREVIEW ? 'would disable ' : 'disabled ')) + trimList(names));
             if (!PREVIEW) {
                 var upd = new GlideRecord('ldap_server_config');
                 upd.addQuery('active', true);
-                upd.setValue('active', false);
+                if (logins) {
+                    upd.addQuery('listener', true);
+                    upd.setValue('listener', false);
+                } else {
+                    upd.setValue('active', false);
+                }
                 upd.updateMultiple();
             }
         });
@@ -841,6 +1118,9 @@
                 gr.query();
                 while (gr.next()) {
                     var id = gr.getUniqueValue();
+                    if (Object.prototype.hasOwnProperty.call(ldapImportIds, id)) {
+                        continue;  // the ldap step stops it (ldap.mode = "logins")
+                    }
                     if (!Object.prototype.hasOwnProperty.call(jobs, id)) {
                         jobs[id] = {name: value(gr, 'name'), cls: value(gr, 'sys_class_name') || 'sysauto', stop: false};
                         ids.push(id);
@@ -963,6 +1243,7 @@
                     '; nobody was locked out (correct the configuration or the instance, then run again)');
             }
             var keepIds = kept.ids;
+            integrationNote(r, keepIds);
             var gr = new GlideRecord('sys_user');
             lockQuery(gr, keepIds);
             gr.query();
@@ -1117,12 +1398,33 @@
                 });
                 if (env.ldap.disable) {
                     check('ldap', function () {
-                        requireFields('ldap_server_config', ['active']);
+                        var logins = env.ldap.mode === 'logins';
+                        requireFields('ldap_server_config', logins ? ['active', 'listener'] : ['active']);
                         var ldap = new GlideRecord('ldap_server_config');
                         ldap.addQuery('active', true);
+                        if (logins) {
+                            ldap.addQuery('listener', true);
+                        }
                         ldap.setLimit(1);
                         ldap.query();
-                        return ldap.hasNext() ? ['an LDAP server is still active'] : [];
+                        var problems = ldap.hasNext() ? [logins ? 'an LDAP listener is still on' : 'an LDAP server is still active'] : [];
+                        if (logins) {
+                            requireFields('scheduled_import_set', ['active', 'name', 'data_source']);
+                            var imports = new GlideRecord('scheduled_import_set');
+                            ldapImportsQuery(imports);
+                            imports.setLimit(1);
+                            imports.query();
+                            if (imports.next()) {
+                                problems.push('scheduled LDAP import "' + value(imports, 'name') + '" is still active');
+                            }
+                            var left = stillScheduled(stoppedImports);
+                            for (var id in left) {
+                                if (Object.prototype.hasOwnProperty.call(left, id)) {
+                                    problems.push('stopped LDAP import ' + id + ' still has a schedule row');
+                                }
+                            }
+                        }
+                        return problems;
                     });
                 }
                 if (env.scheduledJobs.disable) {
@@ -1153,9 +1455,16 @@
                                 problems.push('stopped job ' + id + ' still has a schedule row');
                             }
                         }
-                        var waiting = unscheduledShipped().waiting;
-                        for (var w = 0; w < waiting.length; w++) {
-                            problems.push('shipped job "' + value(waiting[w], 'name') + '" has no schedule row');
+                        var shipped = unscheduledShipped();
+                        for (var w = 0; w < shipped.waiting.length; w++) {
+                            problems.push('shipped job "' + value(shipped.waiting[w], 'name') + '" has no schedule row');
+                        }
+                        for (var u = 0; u < shipped.reassign.length; u++) {
+                            problems.push('shipped job "' + value(shipped.reassign[u].job, 'name') + '" does not run as "' +
+                                shipped.reassign[u].user.user + '"');
+                        }
+                        if (shipped.noUser.length) {
+                            problems.push('run_as user missing for ' + shipped.noUser.join(', '));
                         }
                         return problems;
                     });

@@ -15,7 +15,9 @@
     var CONFIG = {
         "updateSet": "ACME post-clone automation 1.4.0",
         "production": ["acme"],
+        "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
         "scheduledJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
+        "runAs": [{"id": "550fae7995eb54bf8b02c99f02f462d8", "user": "svc.integration.hr", "runOn": ["acmetest"]}],
         "cloneProfiles": ["ACME full clone"],
         "cleanupScript": "8014b709a6ef5b39b04cf89ba882cf4a",
         "cleanupName": "postclone cleanup acme-postclone"
@@ -234,22 +236,62 @@
         }
     }
 
+    // The run_as user each shipped job names, looked up by user_name on this instance (the update set
+    // carries no sys_id of a user): {job sys_id: {user: user_name, id: the user's sys_id or ''}}.
+    function runAsUsers() {
+        var out = {};
+        var i;
+        if (!CONFIG.runAs.length) {
+            return out;
+        }
+        var names = [];
+        for (i = 0; i < CONFIG.runAs.length; i++) {
+            names.push(CONFIG.runAs[i].user);
+        }
+        requireFields('sys_user', ['user_name']);
+        var gr = new GlideRecord('sys_user');
+        orQuery(gr, 'user_name', names);
+        gr.query();
+        var ids = {};
+        while (gr.next()) {
+            ids[value(gr, 'user_name').toLowerCase()] = gr.getUniqueValue();
+        }
+        for (i = 0; i < CONFIG.runAs.length; i++) {
+            var name = CONFIG.runAs[i].user;
+            out[CONFIG.runAs[i].id] = {user: name, id: ids[name.toLowerCase()] || ''};
+        }
+        return out;
+    }
+
     // Jobs this update set ships arrive by XML, and the scheduler has no Schedule Item [sys_trigger]
     // row for such a record until it is saved ("update the corresponding job or script record in the
-    // target instance", Special cases in job schedules). Saves each active shipped job that has none.
-    // {waiting: the active shipped jobs with no schedule row, scheduled: how many have one, missing:
-    // the sys_ids of shipped jobs not on this instance}
+    // target instance", Special cases in job schedules). {waiting: the active shipped jobs with no
+    // schedule row, scheduled: how many have one, missing: the sys_ids of shipped jobs not on this
+    // instance, noUser: the jobs whose run_as user is not here (never scheduled by this script),
+    // reassign: [{job, user}] the jobs whose run_as is not yet that user}
     function unscheduledShipped() {
-        var out = {waiting: [], scheduled: 0, missing: []};
-        if (!CONFIG.scheduledJobs.length) {
+        var out = {waiting: [], scheduled: 0, missing: [], noUser: [], reassign: []};
+        if (!CONFIG.scheduledJobs.length && !CONFIG.runAs.length) {
             return out;
         }
         requireFields('sys_trigger', ['document_key']);
-        for (var i = 0; i < CONFIG.scheduledJobs.length; i++) {
+        var runAs = runAsUsers();
+        var ids = CONFIG.shippedJobs;
+        for (var i = 0; i < ids.length; i++) {
             var job = new GlideRecord('sysauto_script');
-            if (!job.get(CONFIG.scheduledJobs[i])) {
-                out.missing.push(CONFIG.scheduledJobs[i]);
+            if (!job.get(ids[i])) {
+                if (CONFIG.scheduledJobs.indexOf(ids[i]) >= 0) {
+                    out.missing.push(ids[i]);
+                }
                 continue;
+            }
+            var want = Object.prototype.hasOwnProperty.call(runAs, ids[i]) ? runAs[ids[i]] : null;
+            if (want && !want.id) {
+                out.noUser.push('"' + value(job, 'name') + '" (run_as "' + want.user + '")');
+                continue;
+            }
+            if (want && value(job, 'run_as') !== want.id) {
+                out.reassign.push({job: job, user: want});
             }
             if (!isTrue(value(job, 'active'))) {
                 continue;
@@ -267,18 +309,44 @@
         return out;
     }
 
-    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting ones.
+    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting jobs
+    // and those whose run_as is to change; a job whose run_as user is missing is reported, not saved.
     function scheduleShipped(r) {
         var found = unscheduledShipped();
-        var jobs = found.waiting;
-        for (var i = 0; i < jobs.length; i++) {
-            r.changed++;
-            r.notes.push((PREVIEW ? 'would schedule' : 'scheduled') + ' shipped job "' + value(jobs[i], 'name') +
-                '" (saved, as it had no schedule row)');
-            if (!PREVIEW) {
-                jobs[i].setForceUpdate(true);
-                jobs[i].update();
+        var i;
+        var saves = [];
+        var seen = {};
+        for (i = 0; i < found.reassign.length; i++) {
+            seen[found.reassign[i].job.getUniqueValue()] = saves.length;
+            saves.push({job: found.reassign[i].job, user: found.reassign[i].user, why: []});
+            saves[saves.length - 1].why.push('run as "' + found.reassign[i].user.user + '"');
+        }
+        for (i = 0; i < found.waiting.length; i++) {
+            var id = found.waiting[i].getUniqueValue();
+            if (!Object.prototype.hasOwnProperty.call(seen, id)) {
+                seen[id] = saves.length;
+                saves.push({job: found.waiting[i], user: null, why: []});
             }
+            saves[seen[id]].why.unshift('scheduled, as it had no schedule row');
+        }
+        saves.sort(function (a, b) {
+            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
+        });
+        for (i = 0; i < saves.length; i++) {
+            r.changed++;
+            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(saves[i].job, 'name') + '" (' +
+                saves[i].why.join('; ') + ')');
+            if (!PREVIEW) {
+                if (saves[i].user) {
+                    saves[i].job.setValue('run_as', saves[i].user.id);
+                }
+                saves[i].job.setForceUpdate(true);
+                saves[i].job.update();
+            }
+        }
+        if (found.noUser.length) {
+            r.failed.push('shipped jobs whose run_as user is not on this instance, so this script does not ' +
+                'schedule them: ' + found.noUser.join(', '));
         }
         return found;
     }
