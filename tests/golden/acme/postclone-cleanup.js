@@ -777,30 +777,19 @@
         return out;
     }
 
-    // `ids` in groups small enough for one IN query each.
-    function chunks(ids) {
-        var out = [];
-        for (var i = 0; i < ids.length; i += 500) {
-            out.push(ids.slice(i, i + 500));
-        }
-        return out;
-    }
-
-    // The jobs among `ids` that still have a Schedule Item [sys_trigger] row: {sys_id: true}.
+    // The jobs among `ids` that still have a Schedule Item [sys_trigger] row: {sys_id: true}. One query
+    // whatever the number of jobs (an IN list of sys_ids).
     function stillScheduled(ids) {
         var out = {};
         if (!ids.length) {
             return out;
         }
         requireFields('sys_trigger', ['document_key']);
-        var parts = chunks(ids);
-        for (var p = 0; p < parts.length; p++) {
-            var t = new GlideRecord('sys_trigger');
-            t.addQuery('document_key', 'IN', parts[p].join(','));
-            t.query();
-            while (t.next()) {
-                out[value(t, 'document_key')] = true;
-            }
+        var t = new GlideRecord('sys_trigger');
+        t.addQuery('document_key', 'IN', ids.join(','));
+        t.query();
+        while (t.next()) {
+            out[value(t, 'document_key')] = true;
         }
         return out;
     }
@@ -1198,16 +1187,17 @@
             if (PREVIEW || !stopping) {
                 return;
             }
+            // One bulk update per table, of exactly the jobs read above (their sys_ids).
             var stopped = [];
             for (i = 0; i < classes.length; i++) {
-                var groups = chunks(byClass[classes[i]].ids);
-                for (var g = 0; g < groups.length; g++) {
+                var own = byClass[classes[i]].ids;
+                if (own.length) {
                     var upd = new GlideRecord(classes[i]);
                     upd.addQuery('active', true);
-                    upd.addQuery('sys_id', 'IN', groups[g].join(','));
+                    upd.addQuery('sys_id', 'IN', own.join(','));
                     upd.setValue('active', false);
                     upd.updateMultiple();
-                    stopped = stopped.concat(groups[g]);
+                    stopped = stopped.concat(own);
                 }
             }
             stoppedJobs = stopped;
