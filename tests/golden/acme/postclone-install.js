@@ -6,7 +6,7 @@
  *
  * It writes only two things, and only where they are missing: a save of each active job this update
  * set ships that has no schedule row yet (ServiceNow schedules a job imported from an update set only
- * once the record is saved), and the clone cleanup script in the cleanup script list of each clone
+ * once the record is saved) or whose run_as is not yet the configured user, and the clone cleanup script in the cleanup script list of each clone
  * profile the configuration names (a new cleanup script is not added to existing profiles). On any
  * instance that is not production it does nothing. A second run changes nothing.
  */
