@@ -777,6 +777,23 @@
         return out;
     }
 
+    // Reads the query `gr` into `jobs` (sys_id -> {name, cls, stop}) and `ids`; `stop` marks the rows it
+    // finds as jobs to stop. The LDAP imports the ldap step stops are left to it.
+    function collectJobs(gr, stop, jobs, ids) {
+        gr.query();
+        while (gr.next()) {
+            var id = gr.getUniqueValue();
+            if (Object.prototype.hasOwnProperty.call(ldapImportIds, id)) {
+                continue;  // the ldap step stops it (ldap.mode = "logins")
+            }
+            if (!Object.prototype.hasOwnProperty.call(jobs, id)) {
+                jobs[id] = {name: value(gr, 'name'), cls: value(gr, 'sys_class_name') || 'sysauto', stop: false};
+                ids.push(id);
+            }
+            jobs[id].stop = jobs[id].stop || stop;
+        }
+    }
+
     // The jobs among `ids` that still have a Schedule Item [sys_trigger] row: {sys_id: true}. One query
     // whatever the number of jobs (an IN list of sys_ids).
     function stillScheduled(ids) {
@@ -1102,33 +1119,17 @@
             // Every active job, then the ones the policy stops: by sysauto, and by each stop table.
             var jobs = {};
             var ids = [];
-
-            function collect(gr, stop) {
-                gr.query();
-                while (gr.next()) {
-                    var id = gr.getUniqueValue();
-                    if (Object.prototype.hasOwnProperty.call(ldapImportIds, id)) {
-                        continue;  // the ldap step stops it (ldap.mode = "logins")
-                    }
-                    if (!Object.prototype.hasOwnProperty.call(jobs, id)) {
-                        jobs[id] = {name: value(gr, 'name'), cls: value(gr, 'sys_class_name') || 'sysauto', stop: false};
-                        ids.push(id);
-                    }
-                    jobs[id].stop = jobs[id].stop || stop;
-                }
-            }
-
             var all = new GlideRecord('sysauto');
             activeJobsQuery(all);
-            collect(all, false);
+            collectJobs(all, false, jobs, ids);
             var policy = new GlideRecord('sysauto');
             policyJobsQuery(policy, code);
-            collect(policy, true);
+            collectJobs(policy, true, jobs, ids);
             for (i = 0; i < families.here.length; i++) {
                 requireFields(families.here[i], ['active', 'name']);
                 var family = new GlideRecord(families.here[i]);
                 activeJobsQuery(family);
-                collect(family, true);
+                collectJobs(family, true, jobs, ids);
             }
             var calling = integrationJobs();
             // Per family (table): what stops and what keeps running, by name.
