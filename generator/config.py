@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.errors import InputError
+from generator.readfile import read_regular
 from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
 from generator.tomlread import BAD_CHARS_RE, Table, read_toml
 
@@ -269,15 +271,9 @@ def _job(t: Table, base: Path, known: set[str]) -> Job:
 def _job_script(t: Table, script_path: Path) -> tuple[Path, str]:
     """The job body file: bounded, UTF-8, without a byte order mark or CRLF line ends."""
     try:
-        if script_path.is_dir():
-            t.fail(t.key("script"), f"{script_path} is a folder, not a script file")
-        if script_path.exists() and script_path.stat().st_size > MAX_JOB_BYTES:
-            t.fail(t.key("script"), f"{script_path} is over 64 KiB; a job script holds at most 8000 characters")
-        script_bytes = script_path.read_bytes()
-    except FileNotFoundError:
-        t.fail(t.key("script"), f"file not found: {script_path}")
-    except OSError as err:
-        t.fail(t.key("script"), f"cannot read {script_path}: {err.strerror}")
+        script_bytes = read_regular(script_path, MAX_JOB_BYTES, "a job script (it holds at most 8000 characters)")
+    except InputError as err:
+        t.fail(t.key("script"), str(err))
     try:
         script = script_bytes.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -25,6 +25,14 @@ INSTANCE_INVALID = ("{value!r} is not a ServiceNow instance name (lowercase lett
                     "starting with a letter, at most 63 characters)")
 STABLE_ID = r"[a-z0-9][a-z0-9_-]{0,21}"  # "postclone preview <id>" fits sys_script_fix.name (40)
 STABLE_ID_INVALID = "{value!r} must be 1-22 lowercase letters, digits, '-' or '_'"
+# An environment name is a key of the scripts' CONFIG objects: never one that every JavaScript object
+# already has (a "__proto__" key in an object literal sets the prototype instead of adding a key).
+OBJECT_NAMES = ("constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable", "toLocaleString",
+                "toString", "valueOf", "prototype")
+ENV_NAME = r"(?!(?:" + "|".join(OBJECT_NAMES) + r")$)[A-Za-z0-9][A-Za-z0-9_-]{0,39}"
+ENV_NAME_INVALID = ("{value!r} is not an environment name: 1-40 letters, digits, '-' and '_', starting with a "
+                    "letter or digit, and not a name every JavaScript object has (" + ", ".join(OBJECT_NAMES[:3]) +
+                    ", …)")
 PURPOSES = ("development", "test", "training")
 EMAIL_MODES = ("off", "redirect", "on")
 RUN_TYPES = ("daily", "weekly", "monthly", "periodically", "once", "on_demand")
@@ -113,8 +121,8 @@ KEYS: dict[str, Key] = _keys(
         "profiles.", ()),
 
     Key("environments", "map", "One table per sub-production environment.", REQUIRED, min_items=1,
-        too_few="define at least one environment", item_pattern=r"[A-Za-z0-9_-]+",
-        item_invalid="environment names are letters, digits, '-' and '_'", readme=False),
+        too_few="define at least one environment", item_pattern=ENV_NAME,
+        item_invalid=ENV_NAME_INVALID, readme=False),
     Key(f"{ENV}.instances", "strings", "The `instance_name` values this environment covers.", REQUIRED,
         min_items=1, too_few="must list at least one instance", item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
     Key(f"{ENV}.purpose", "string", "`development`, `test` or `training`. Sets the defaults below.", REQUIRED,

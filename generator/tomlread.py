@@ -10,6 +10,7 @@ from typing import Any, NoReturn
 
 from generator import schema
 from generator.errors import ConfigError
+from generator.readfile import read_regular
 
 SECRET_RE = re.compile(r"pass(word)?|secret|token|api_?key|credential", re.I)
 # Characters XML 1.0 cannot carry (and so no update set can): C0 controls except tab/newline.
@@ -19,17 +20,7 @@ MAX_CONFIG_BYTES = 1024 * 1024
 
 
 def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
-    try:
-        size = path.stat().st_size
-        if path.is_dir():
-            raise ConfigError(f"{path}: is a folder, not a configuration file")
-        if size > MAX_CONFIG_BYTES:
-            raise ConfigError(f"{path}: {size} bytes is over the 1 MiB limit for a configuration file")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: file not found") from None
-    except OSError as err:
-        raise ConfigError(f"{path}: cannot read: {err.strerror}") from None
+    raw = read_regular(path, MAX_CONFIG_BYTES, "a configuration file", ConfigError)
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
@@ -181,7 +172,7 @@ class Table:
             outer.seen.add(entry)
             t = Table(self.source, outer.key(entry), outer.data[entry], f"{k.path}.<name>")
             if not re.fullmatch(k.item_pattern, entry):
-                t.fail(t.path, k.item_invalid)
+                t.fail(t.path, k.item_invalid.format(value=entry))
             out.append(t)
         outer.finish()
         return out

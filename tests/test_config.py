@@ -72,7 +72,7 @@ BAD = [
     ("scoped not yet", "[update_set]\nname = \"T\"\nversion = \"1\"\nscope = \"x_acme_pc\"\n[instances]\nproduction = [\"prod\"]\n" + ENV,
      "update_set.scope: 'x_acme_pc' is not supported yet: only \"global\" (clone cleanup scripts run in the global scope)"),
     ("missing job script", MINIMAL + "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"nope.js\"\n",
-     "jobs[0].script: file not found: {dir}/nope.js"),
+     "jobs[0].script: {dir}/nope.js: file not found"),
     ("job on unknown instance", MINIMAL + "[[jobs]]\nname = \"J\"\nrun_on = [\"elsewhere\"]\nscript = \"j.js\"\n",
      "jobs[0].run_on[0]: 'elsewhere' is neither a production instance nor listed under an environment"),
     ("bad job time", MINIMAL + "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\ntime = \"25:00:00\"\n",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from generator.errors import InputError
 from generator.xmlread import parse_bytes as _parse
+from generator.xmlread import parse_file
 from generator.xmlread import parser as _parser
 
 MAX_BYTES = 64 * 1024 * 1024
@@ -40,15 +41,7 @@ class UpdateSet:
 
 
 def read(path: Path) -> UpdateSet:
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except OSError as err:
-        raise InputError(f"{path}: cannot read: {err.strerror}") from None
-    if size > MAX_BYTES:
-        raise InputError(f"{path}: {size} bytes is over the {MAX_BYTES // (1024 * 1024)} MiB limit for update sets")
-    root = _parse(path.read_bytes(), str(path))
+    root = parse_file(path, MAX_BYTES, "an update set")
     if root.tag == "record_update":
         # One record as Studio source control stores it (update/<sys_update_name>.xml).
         record = next((c for c in root if isinstance(c.tag, str)), None)

@@ -1,0 +1,55 @@
+"""Reading other people's files: only regular files, at most a given number of bytes, counted as read.
+
+Every reader of an outside file (configuration, job scripts, list exports, update sets) goes through
+`read_regular`. Devices, FIFOs and sockets are refused before anything is read from them (a FIFO
+would block, /dev/zero would never end), and the size limit is applied to the bytes actually read,
+not trusted from `stat`.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+from generator.errors import InputError
+
+GZIP_MAGIC = b"\x1f\x8b"
+
+
+def human(limit: int) -> str:
+    """A byte count as the README states limits: 64 KiB, 1 MiB, 2 GiB."""
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if limit >= size and limit % size == 0:
+            return f"{limit // size} {unit}"
+    return f"{limit} bytes"
+
+
+def read_regular(path: Path, limit: int, what: str, error: type[InputError] = InputError) -> bytes:
+    """The bytes of the regular file `path` (symlinks followed), at most `limit` of them; anything else
+    is `error` with one line naming the path and `what` it should have been."""
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        raise error(f"{path}: file not found") from None
+    except OSError as err:
+        raise error(f"{path}: cannot read: {err.strerror}") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error(f"{path}: is a folder, not {what}")
+    if not stat.S_ISREG(info.st_mode):
+        raise error(f"{path}: is not a regular file (a device, FIFO or socket), so it is not read as {what}")
+    try:
+        # O_NONBLOCK: if the path was swapped for a FIFO since the check, opening it does not hang.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except OSError as err:
+        raise error(f"{path}: cannot read: {err.strerror}") from None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+            raise error(f"{path}: is not a regular file (a device, FIFO or socket), so it is not read as {what}")
+        try:
+            data = fh.read(limit + 1)
+        except OSError as err:
+            raise error(f"{path}: cannot read: {err.strerror}") from None
+    if len(data) > limit:
+        raise error(f"{path}: is over the {human(limit)} limit for {what}")
+    return data

@@ -1,0 +1,104 @@
+"""Hardening, round two (issue 14), reading files safely: each attack below reproduces what got through
+before (a device or FIFO read until memory ran out or forever, an export un-gzipped to gigabytes, a
+DTD loaded, an environment named __proto__ ignored on Rhino) and shows that it is refused now."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+
+import pytest
+
+from generator import config
+from generator.errors import ConfigError, InputError
+from generator.simulator import exports
+from generator.simulator.exports import load_data
+from tests.conftest import MINIMAL, ROOT, run_cli, write_config
+
+EXPORT = ('<?xml version="1.0" encoding="UTF-8"?><unload unload_date="2026-01-01 00:00:00">'
+          '<sys_user action="INSERT_OR_UPDATE"><sys_id>1</sys_id><user_name>a</user_name></sys_user></unload>')
+needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="this system has no FIFOs")
+
+
+# ------------------------------------------------------------------ only regular files, bounded
+
+def test_a_device_as_job_script_is_refused_before_it_is_read(tmp_path):
+    text = MINIMAL + '[[jobs]]\nname = "J"\nrun_on = ["prod"]\nscript = "/dev/zero"\n'
+    with pytest.raises(ConfigError, match=r"jobs\[0\]\.script: /dev/zero: is not a regular file \(a device, FIFO or "
+                                          r"socket\), so it is not read as a job script"):
+        config.load(write_config(tmp_path, text))
+
+
+@needs_fifo
+def test_a_fifo_as_configuration_or_export_is_refused_without_waiting(tmp_path):
+    fifo = tmp_path / "postclone.toml"
+    os.mkfifo(fifo)
+    # in a child process with a timeout: before, opening the FIFO blocked for ever
+    code = ("from pathlib import Path; from generator import config\n"
+            f"try:\n    config.load(Path({str(fifo)!r}))\nexcept Exception as e:\n    print(e)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert "is not a regular file" in out.stdout
+    export = tmp_path / "sys_user.xml"
+    os.mkfifo(export)
+    with pytest.raises(InputError, match="sys_user.xml: is not a regular file"):
+        load_data(export)
+
+
+def test_a_device_as_export_on_the_command_line_is_exit_2_with_one_line(tmp_path):
+    cfg = ROOT / "examples" / "acme" / "postclone.toml"
+    r = run_cli("simulate", cfg, "--instance", "acmedev", "--data", "/dev/zero")
+    assert r.returncode == 2 and r.stdout == ""
+    assert r.stderr.strip().endswith("/dev/zero: is not a regular file (a device, FIFO or socket), so it is not "
+                                     "read as a list export") and r.stderr.count("\n") == 1
+
+
+def test_an_export_over_the_limit_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(exports, "MAX_EXPORT_BYTES", 100)
+    p = tmp_path / "sys_user.xml"
+    p.write_text(EXPORT)
+    with pytest.raises(InputError, match="sys_user.xml: is over the 100 bytes limit for a list export"):
+        load_data(p)
+    j = tmp_path / "data.json"
+    j.write_text('{"sys_user": [' + ",".join(['{"sys_id": "1"}'] * 20) + "]}")
+    with pytest.raises(InputError, match="data.json: is over the 100 bytes limit for a JSON export"):
+        load_data(j)
+
+
+# ------------------------------------------------------------------ one safe XML reader
+
+def test_a_gzipped_export_is_refused_not_decompressed(tmp_path):
+    p = tmp_path / "sys_user.xml"
+    p.write_bytes(gzip.compress(EXPORT.encode() + b"<!--" + b" " * 1_000_000 + b"-->"))
+    with pytest.raises(InputError, match=r"sys_user.xml: is compressed \(gzip\)"):
+        load_data(p)
+
+
+@pytest.mark.parametrize("doctype", [
+    '<!DOCTYPE unload SYSTEM "http://127.0.0.1:9/unload.dtd">',
+    '<!DOCTYPE unload [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>',
+    '<!DOCTYPE unload [<!ENTITY x SYSTEM "file:///etc/passwd">]>',
+])
+def test_an_export_with_a_doctype_is_refused_before_any_entity_or_dtd_is_used(tmp_path, doctype):
+    p = tmp_path / "sys_user.xml"
+    p.write_text(EXPORT.replace("<unload ", doctype + "<unload ", 1).replace("<user_name>a", "<user_name>&a;", 1)
+                 if "ENTITY a" in doctype else EXPORT.replace("<unload ", doctype + "<unload ", 1))
+    with pytest.raises(InputError, match=r"sys_user.xml:1:1: has a DOCTYPE"):
+        load_data(p)
+
+
+def test_audit_jobs_reads_through_the_same_reader(tmp_path):
+    p = tmp_path / "sysauto_script.xml"
+    p.write_text(EXPORT.replace("<unload ", '<!DOCTYPE unload SYSTEM "file:///etc/passwd"><unload ', 1))
+    r = run_cli("audit-jobs", "--data", p)
+    assert r.returncode == 2 and "has a DOCTYPE" in r.stderr and "root:" not in r.stderr + r.stdout
+
+
+# ------------------------------------------------------------------ environment names
+
+@pytest.mark.parametrize("name", ["__proto__", "constructor", "toString", "hasOwnProperty", "_x", "-x"])
+def test_an_environment_named_like_a_property_of_every_object_is_refused(tmp_path, name):
+    text = MINIMAL.replace("[environments.dev]", f'[environments."{name}"]')
+    with pytest.raises(ConfigError, match=r"is not an environment name"):
+        config.load(write_config(tmp_path, text))
