@@ -8,6 +8,7 @@ dataclasses that the later steps read and never change.
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -238,7 +239,9 @@ def _job(t: Table, base: Path, known: set[str]) -> Job:
             t.fail(f"{t.key('run_on')}[{i}]",
                    f"{inst!r} is neither a production instance nor listed under an environment")
     label = t.value("script")
-    script_path, script = _job_script(t, base / label)
+    script_path = base / label
+    _inside(t, base, label, script_path)
+    script_path, script = _job_script(t, script_path)
     run = t.value("run")
     time = t.value("time")
     dow = t.value("day_of_week")
@@ -266,6 +269,26 @@ def _job(t: Table, base: Path, known: set[str]) -> Job:
     )
     t.finish()
     return job
+
+
+ALLOW_OUTSIDE = "POSTCLONE_ALLOW_SCRIPTS_OUTSIDE"  # "1": job scripts may live outside the config's folder
+
+
+def _inside(t: Table, base: Path, label: str, script_path: Path) -> None:
+    """A job script stays inside the configuration's folder tree: no absolute path, no '..' and no
+    symlink that leads out, unless the environment variable ALLOW_OUTSIDE is "1"."""
+    if os.environ.get(ALLOW_OUTSIDE) == "1":
+        return
+    if Path(label).is_absolute() or ".." in Path(label).parts:
+        t.fail(t.key("script"), f"{label!r} leads outside the configuration's folder; give a path inside it "
+               f"(or set {ALLOW_OUTSIDE}=1 to allow it)")
+    try:
+        script_path.resolve().relative_to(base.resolve())
+    except ValueError:
+        t.fail(t.key("script"), f"{label!r} is a symlink that leads outside the configuration's folder "
+               f"(set {ALLOW_OUTSIDE}=1 to allow it)")
+    except OSError as err:
+        t.fail(t.key("script"), f"cannot resolve {label!r}: {err.strerror}")
 
 
 def _job_script(t: Table, script_path: Path) -> tuple[Path, str]:

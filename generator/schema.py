@@ -178,7 +178,9 @@ KEYS: dict[str, Key] = _keys(
         "environment.", REQUIRED, min_items=1, too_few="must name at least one instance", item_pattern=INSTANCE,
         item_invalid=INSTANCE_INVALID),
     Key("jobs[].script", "string", "The job body (a UTF-8 `.js` file, ES5), checked with esprima. An error points "
-        "at this file and line. The generated script (guard plus body) must fit `sysauto_script.script`, which "
+        "at this file and line. The path stays inside the configuration's folder (no absolute path, `..` or symlink "
+        "leading out, unless the environment variable `POSTCLONE_ALLOW_SCRIPTS_OUTSIDE=1` allows it). "
+        "The generated script (guard plus body) must fit `sysauto_script.script`, which "
         "holds 8000 characters.", REQUIRED),
     Key("jobs[].run", "string", "`daily`, `weekly`, `monthly`, `periodically`, `once` or `on_demand`.", "daily",
         enum=RUN_TYPES),

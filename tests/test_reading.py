@@ -24,7 +24,8 @@ needs_fifo = pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="this system h
 
 # ------------------------------------------------------------------ only regular files, bounded
 
-def test_a_device_as_job_script_is_refused_before_it_is_read(tmp_path):
+def test_a_device_as_job_script_is_refused_before_it_is_read(tmp_path, monkeypatch):
+    monkeypatch.setenv("POSTCLONE_ALLOW_SCRIPTS_OUTSIDE", "1")  # past the folder check, to the device check
     text = MINIMAL + '[[jobs]]\nname = "J"\nrun_on = ["prod"]\nscript = "/dev/zero"\n'
     with pytest.raises(ConfigError, match=r"jobs\[0\]\.script: /dev/zero: is not a regular file \(a device, FIFO or "
                                           r"socket\), so it is not read as a job script"):
@@ -102,3 +103,27 @@ def test_an_environment_named_like_a_property_of_every_object_is_refused(tmp_pat
     text = MINIMAL.replace("[environments.dev]", f'[environments."{name}"]')
     with pytest.raises(ConfigError, match=r"is not an environment name"):
         config.load(write_config(tmp_path, text))
+
+
+# ------------------------------------------------------------------ job scripts stay inside the config's folder
+
+@pytest.mark.parametrize("script,why", [
+    ("/etc/hostname", "leads outside the configuration's folder"),
+    ("../outside.js", "leads outside the configuration's folder"),
+    ("jobs/../../outside.js", "leads outside the configuration's folder"),
+    ("link.js", "is a symlink that leads outside the configuration's folder"),
+])
+def test_a_job_script_outside_the_config_folder_is_refused_unless_allowed(tmp_path, monkeypatch, script, why):
+    outside = tmp_path / "outside.js"
+    outside.write_text("gs.log('x');\n")
+    folder = tmp_path / "cfg"
+    (folder / "jobs").mkdir(parents=True)
+    (folder / "link.js").symlink_to(outside)
+    text = MINIMAL + f'[[jobs]]\nname = "J"\nrun_on = ["prod"]\nscript = "{script}"\n'
+    path = write_config(folder, text)
+    monkeypatch.delenv("POSTCLONE_ALLOW_SCRIPTS_OUTSIDE", raising=False)
+    with pytest.raises(ConfigError, match=rf"jobs\[0\]\.script: '{script}' {why}"):
+        config.load(path)
+    if script != "/etc/hostname":
+        monkeypatch.setenv("POSTCLONE_ALLOW_SCRIPTS_OUTSIDE", "1")
+        assert config.load(path).jobs[0].script == "gs.log('x');\n"
