@@ -9,7 +9,7 @@ import copy
 import pytest
 
 from tests.conftest import ENGINES, engine_or_skip
-from tests.test_postclone_script import DATA, PLATFORM_JOBS, example_with, run
+from tests.test_postclone_script import DATA, PLATFORM_JOBS, example_with, run, users_by_name
 
 JOB_TABLES = ("sysauto_script", "sysauto_report", "sysauto_template", "scheduled_import_set")
 # The example's dev policy, line by line, as the tests vary it.
@@ -155,10 +155,6 @@ def test_stop_tables_with_stop_all_is_refused(tmp_path):
 
 # ------------------------------------------------------------------ LDAP
 
-def users_by_name(report):
-    return {u["user_name"]: u for u in report.state["sys_user"]}
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_ldap_off_turns_the_servers_off_and_names_the_kept_users_who_sign_in_through_ldap(engine):
     engine_or_skip(engine)
@@ -191,7 +187,7 @@ def test_ldap_logins_keeps_the_servers_and_stops_listeners_and_ldap_imports(engi
     assert 'stopped scheduled LDAP imports "ACME AD user import"' in lines
     assert 'stopped the listener of "ACME Corporate AD"' in lines
     # the tester who signs in through LDAP keeps access and can still sign in
-    anna = users_by_name(report)["uat.anna"]
+    anna = users_by_name(report.state)["uat.anna"]
     assert anna["source"].startswith("ldap:") and anna["locked_out"] == "false"
     again = run("acmetest", "apply", data=report.state, engine=engine)
     assert again.ok and not again.step("ldap").writes and again.step("ldap").changed == 0, again.to_text()
@@ -215,14 +211,14 @@ def test_integration_accounts_are_locked_by_default_and_named():
     assert ('integration accounts, which carry production\'s credentials (users.integration_users = "lock"): '
             '"fay.agent" (OAuth credential; locked), "mid.server.acme" (internal integration user; kept), '
             '"svc.integration.hr" (web service access only; kept)') in notes(report, "users")
-    assert users_by_name(report)["fay.agent"]["locked_out"] == "true"
+    assert users_by_name(report.state)["fay.agent"]["locked_out"] == "true"
 
 
 def test_integration_users_keep_keeps_them(tmp_path):
     cfg = example_with(tmp_path, ('integration_users = "lock"', 'integration_users = "keep"'))
     report = run("acmedev", "apply", cfg=cfg, keep_state=True)
     assert report.ok, report.to_text()
-    assert users_by_name(report)["fay.agent"]["locked_out"] == "false"
+    assert users_by_name(report.state)["fay.agent"]["locked_out"] == "false"
     assert '"fay.agent" (OAuth credential; kept)' in notes(report, "users")[0]
 
 
@@ -231,7 +227,7 @@ def test_a_shipped_job_runs_as_its_user_found_by_name_who_is_never_locked_out(en
     engine_or_skip(engine)
     report = run("acmetest", "apply", engine=engine, keep_state=True)
     assert report.ok, report.to_text()
-    users = {u["user_name"]: u for u in report.state["sys_user"]}
+    users = users_by_name(report.state)
     job = next(j for j in report.state["sysauto_script"] if j["name"] == "Refresh test data")
     assert job["run_as"] == users["svc.integration.hr"]["sys_id"]
     assert users["svc.integration.hr"]["locked_out"] == "false"

@@ -411,12 +411,13 @@
 
     // Jobs this update set ships arrive by XML, and the scheduler has no Schedule Item [sys_trigger]
     // row for such a record until it is saved ("update the corresponding job or script record in the
-    // target instance", Special cases in job schedules). {waiting: the active shipped jobs with no
-    // schedule row, scheduled: how many have one, missing: the sys_ids of shipped jobs not on this
-    // instance, noUser: the jobs whose run_as user is not here (never scheduled by this script),
-    // reassign: [{job, user}] the jobs whose run_as is not yet that user}
+    // target instance", Special cases in job schedules). {toSave: the shipped jobs to save, by name, as
+    // [{job, unscheduled: active with no schedule row, user: the run_as user ({user, id}) when the job
+    // does not run as it yet, else null}], scheduled: how many active ones have a schedule row,
+    // missing: the sys_ids of active shipped jobs not on this instance, noUser: the jobs whose run_as
+    // user is not here (never saved by this script)}
     function unscheduledShipped() {
-        var out = {waiting: [], scheduled: 0, missing: [], noUser: [], reassign: []};
+        var out = {toSave: [], scheduled: 0, missing: [], noUser: []};
         if (!CONFIG.scheduledJobs.length && !CONFIG.runAs.length) {
             return out;
         }
@@ -436,58 +437,50 @@
                 out.noUser.push('"' + value(job, 'name') + '" (run_as "' + want.user + '")');
                 continue;
             }
-            if (want && value(job, 'run_as') !== want.id) {
-                out.reassign.push({job: job, user: want});
+            var save = {job: job, unscheduled: false, user: want && value(job, 'run_as') !== want.id ? want : null};
+            if (isTrue(value(job, 'active'))) {
+                var t = new GlideRecord('sys_trigger');
+                t.addQuery('document_key', job.getUniqueValue());
+                t.setLimit(1);
+                t.query();
+                if (t.hasNext()) {
+                    out.scheduled++;
+                } else {
+                    save.unscheduled = true;
+                }
             }
-            if (!isTrue(value(job, 'active'))) {
-                continue;
-            }
-            var t = new GlideRecord('sys_trigger');
-            t.addQuery('document_key', job.getUniqueValue());
-            t.setLimit(1);
-            t.query();
-            if (t.hasNext()) {
-                out.scheduled++;
-            } else {
-                out.waiting.push(job);
+            if (save.unscheduled || save.user) {
+                out.toSave.push(save);
             }
         }
+        out.toSave.sort(function (a, b) {
+            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
+        });
         return out;
     }
 
-    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting jobs
-    // and those whose run_as is to change; a job whose run_as user is missing is reported, not saved.
+    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) each job to save;
+    // a job whose run_as user is missing is reported, not saved.
     function scheduleShipped(r) {
         var found = unscheduledShipped();
-        var i;
-        var saves = [];
-        var seen = {};
-        for (i = 0; i < found.reassign.length; i++) {
-            seen[found.reassign[i].job.getUniqueValue()] = saves.length;
-            saves.push({job: found.reassign[i].job, user: found.reassign[i].user, why: []});
-            saves[saves.length - 1].why.push('run as "' + found.reassign[i].user.user + '"');
-        }
-        for (i = 0; i < found.waiting.length; i++) {
-            var id = found.waiting[i].getUniqueValue();
-            if (!Object.prototype.hasOwnProperty.call(seen, id)) {
-                seen[id] = saves.length;
-                saves.push({job: found.waiting[i], user: null, why: []});
+        for (var i = 0; i < found.toSave.length; i++) {
+            var save = found.toSave[i];
+            var why = [];
+            if (save.unscheduled) {
+                why.push('scheduled, as it had no schedule row');
             }
-            saves[seen[id]].why.unshift('scheduled, as it had no schedule row');
-        }
-        saves.sort(function (a, b) {
-            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
-        });
-        for (i = 0; i < saves.length; i++) {
+            if (save.user) {
+                why.push('run as "' + save.user.user + '"');
+            }
             r.changed++;
-            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(saves[i].job, 'name') + '" (' +
-                saves[i].why.join('; ') + ')');
+            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(save.job, 'name') + '" (' +
+                why.join('; ') + ')');
             if (!PREVIEW) {
-                if (saves[i].user) {
-                    saves[i].job.setValue('run_as', saves[i].user.id);
+                if (save.user) {
+                    save.job.setValue('run_as', save.user.id);
                 }
-                saves[i].job.setForceUpdate(true);
-                saves[i].job.update();
+                save.job.setForceUpdate(true);
+                save.job.update();
             }
         }
         if (found.noUser.length) {
@@ -719,12 +712,17 @@
         }
     }
 
-    // Scheduled jobs: active, not shipped by this update set, not a keep entry.
-    function activeJobsQuery(gr) {
+    // Scheduled jobs carried from production: active, not shipped by this update set.
+    function carriedJobsQuery(gr) {
         gr.addQuery('active', true);
         if (CONFIG.shippedJobs.length) {
             gr.addQuery('sys_id', 'NOT IN', CONFIG.shippedJobs.join(','));
         }
+    }
+
+    // The carried jobs that are not a keep entry either.
+    function activeJobsQuery(gr) {
+        carriedJobsQuery(gr);
         if (env.scheduledJobs.keep.length) {
             for (var i = 0; i < env.scheduledJobs.keep.length; i++) {
                 gr.addQuery('name', '!=', env.scheduledJobs.keep[i]);
@@ -742,6 +740,15 @@
                 'digits), so the company\'s applications cannot be told apart; no job was stopped');
         }
         return code;
+    }
+
+    // Checks that sysauto has the fields the policy reads, and returns the company code the policy
+    // uses ('' with stop = "all"). The jobs step and verify both start here.
+    function policyCode() {
+        var customer = env.scheduledJobs.stop === 'customer';
+        requireFields('sysauto', customer ? ['active', 'name', 'sys_class_name', 'sys_package', 'sys_scope'] :
+            ['active', 'name', 'sys_class_name']);
+        return customer ? companyCode() : '';
     }
 
     // The active jobs on sysauto that the policy stops (docs/platform-semantics.md, rule 15). With
@@ -794,6 +801,16 @@
         }
     }
 
+    // Saves the jobs `ids` of `table` inactive in one bulk update (their business rules drop the
+    // schedule rows; stillScheduled() checks that they did).
+    function deactivateJobs(table, ids) {
+        var upd = new GlideRecord(table);
+        upd.addQuery('active', true);
+        upd.addQuery('sys_id', 'IN', ids.join(','));
+        upd.setValue('active', false);
+        upd.updateMultiple();
+    }
+
     // The jobs among `ids` that still have a Schedule Item [sys_trigger] row: {sys_id: true}. One query
     // whatever the number of jobs (an IN list of sys_ids).
     function stillScheduled(ids) {
@@ -820,10 +837,7 @@
         var out = [];
         requireFields('sysauto_script', ['active', 'name', 'script']);
         var gr = new GlideRecord('sysauto_script');
-        gr.addQuery('active', true);
-        if (CONFIG.shippedJobs.length) {
-            gr.addQuery('sys_id', 'NOT IN', CONFIG.shippedJobs.join(','));
-        }
+        carriedJobsQuery(gr);
         gr.orderBy('name');
         gr.query();
         while (gr.next()) {
@@ -850,8 +864,9 @@
         gr.addQuery('data_source.type', 'LDAP');
     }
 
-    var stoppedImports = [];  // sys_ids of LDAP imports the ldap step stopped in this run, for verify
-    var ldapImportIds = {};  // the same, also in preview: the jobs step leaves them to the ldap step
+    // The LDAP imports the ldap step found ({sys_id: true}): the jobs step leaves them to it, and
+    // verify checks their schedule rows.
+    var ldapImportIds = {};
 
     // mode "logins": stop the scheduled LDAP imports, by sys_id, and check that they lost their schedule.
     function ldapImports(r) {
@@ -876,12 +891,7 @@
         if (PREVIEW) {
             return;
         }
-        var upd = new GlideRecord('scheduled_import_set');
-        upd.addQuery('active', true);
-        upd.addQuery('sys_id', 'IN', ids.join(','));
-        upd.setValue('active', false);
-        upd.updateMultiple();
-        stoppedImports = ids;
+        deactivateJobs('scheduled_import_set', ids);
         var left = stillScheduled(ids);
         for (var id in left) {
             if (Object.prototype.hasOwnProperty.call(left, id)) {
@@ -891,14 +901,20 @@
         }
     }
 
-    // mode "off": who signs in through LDAP ("If the source field starts with "ldap", then the user is
-    // validated via LDAP", LDAP integration FAQs) and so cannot log in once the servers are off.
+    // Active users who sign in through LDAP: "If the source field starts with "ldap", then the user is
+    // validated via LDAP" (LDAP integration FAQs).
+    function ldapUsersQuery(gr) {
+        gr.addQuery('active', true);
+        gr.addQuery('locked_out', false);
+        gr.addQuery('source', 'STARTSWITH', 'ldap');
+    }
+
+    // mode "off": how many users sign in through LDAP and so cannot log in once the servers are off,
+    // naming those who keep access.
     function ldapSignIns(r) {
         requireFields('sys_user', ['active', 'locked_out', 'source', 'user_name']);
         var count = new GlideAggregate('sys_user');
-        count.addQuery('active', true);
-        count.addQuery('locked_out', false);
-        count.addQuery('source', 'STARTSWITH', 'ldap');
+        ldapUsersQuery(count);
         count.addAggregate('COUNT');
         count.query();
         var total = count.next() ? parseInt(count.getAggregate('COUNT'), 10) : 0;
@@ -909,9 +925,7 @@
         if (env.users.lock) {
             var kept = keptUsers().ids;
             var gr = new GlideRecord('sys_user');
-            gr.addQuery('active', true);
-            gr.addQuery('locked_out', false);
-            gr.addQuery('source', 'STARTSWITH', 'ldap');
+            ldapUsersQuery(gr);
             gr.addQuery('sys_id', 'IN', kept.join(','));
             gr.orderBy('user_name');
             gr.query();
@@ -1087,9 +1101,7 @@
                 return;
             }
             var i;
-            var customer = env.scheduledJobs.stop === 'customer';
-            requireFields('sysauto', customer ? ['active', 'name', 'sys_class_name', 'sys_package', 'sys_scope'] :
-                ['active', 'name', 'sys_class_name']);
+            var code = policyCode();
             if (env.scheduledJobs.keep.length) {
                 var kept = new GlideRecord('sysauto');
                 orQuery(kept, 'name', env.scheduledJobs.keep);
@@ -1107,7 +1119,6 @@
                 }
                 r.notes.push('kept (scheduled_jobs.keep): ' + trimList(env.scheduledJobs.keep));
             }
-            var code = customer ? companyCode() : '';
             var families = stopTablesHere();
             if (families.absent.length) {
                 r.notes.push('stop_tables not on this instance (nothing to stop there): ' + trimList(families.absent));
@@ -1193,11 +1204,7 @@
             for (i = 0; i < classes.length; i++) {
                 var own = byClass[classes[i]].ids;
                 if (own.length) {
-                    var upd = new GlideRecord(classes[i]);
-                    upd.addQuery('active', true);
-                    upd.addQuery('sys_id', 'IN', own.join(','));
-                    upd.setValue('active', false);
-                    upd.updateMultiple();
+                    deactivateJobs(classes[i], own);
                     stopped = stopped.concat(own);
                 }
             }
@@ -1408,7 +1415,7 @@
                             if (imports.next()) {
                                 problems.push('scheduled LDAP import "' + value(imports, 'name') + '" is still active');
                             }
-                            var left = stillScheduled(stoppedImports);
+                            var left = stillScheduled(Object.keys(ldapImportIds));
                             for (var id in left) {
                                 if (Object.prototype.hasOwnProperty.call(left, id)) {
                                     problems.push('stopped LDAP import ' + id + ' still has a schedule row');
@@ -1421,9 +1428,7 @@
                 if (env.scheduledJobs.disable) {
                     check('jobs', function () {
                         var problems = [];
-                        var customer = env.scheduledJobs.stop === 'customer';
-                        requireFields('sysauto', customer ? ['active', 'name', 'sys_package', 'sys_scope'] : ['active', 'name']);
-                        var code = customer ? companyCode() : '';
+                        var code = policyCode();
                         var jobs = new GlideRecord('sysauto');
                         policyJobsQuery(jobs, code);
                         var tables = stopTablesHere().here;
@@ -1447,12 +1452,14 @@
                             }
                         }
                         var shipped = unscheduledShipped();
-                        for (var w = 0; w < shipped.waiting.length; w++) {
-                            problems.push('shipped job "' + value(shipped.waiting[w], 'name') + '" has no schedule row');
-                        }
-                        for (var u = 0; u < shipped.reassign.length; u++) {
-                            problems.push('shipped job "' + value(shipped.reassign[u].job, 'name') + '" does not run as "' +
-                                shipped.reassign[u].user.user + '"');
+                        for (var w = 0; w < shipped.toSave.length; w++) {
+                            var job = value(shipped.toSave[w].job, 'name');
+                            if (shipped.toSave[w].unscheduled) {
+                                problems.push('shipped job "' + job + '" has no schedule row');
+                            }
+                            if (shipped.toSave[w].user) {
+                                problems.push('shipped job "' + job + '" does not run as "' + shipped.toSave[w].user.user + '"');
+                            }
                         }
                         if (shipped.noUser.length) {
                             problems.push('run_as user missing for ' + shipped.noUser.join(', '));

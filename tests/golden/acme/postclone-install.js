@@ -265,12 +265,13 @@
 
     // Jobs this update set ships arrive by XML, and the scheduler has no Schedule Item [sys_trigger]
     // row for such a record until it is saved ("update the corresponding job or script record in the
-    // target instance", Special cases in job schedules). {waiting: the active shipped jobs with no
-    // schedule row, scheduled: how many have one, missing: the sys_ids of shipped jobs not on this
-    // instance, noUser: the jobs whose run_as user is not here (never scheduled by this script),
-    // reassign: [{job, user}] the jobs whose run_as is not yet that user}
+    // target instance", Special cases in job schedules). {toSave: the shipped jobs to save, by name, as
+    // [{job, unscheduled: active with no schedule row, user: the run_as user ({user, id}) when the job
+    // does not run as it yet, else null}], scheduled: how many active ones have a schedule row,
+    // missing: the sys_ids of active shipped jobs not on this instance, noUser: the jobs whose run_as
+    // user is not here (never saved by this script)}
     function unscheduledShipped() {
-        var out = {waiting: [], scheduled: 0, missing: [], noUser: [], reassign: []};
+        var out = {toSave: [], scheduled: 0, missing: [], noUser: []};
         if (!CONFIG.scheduledJobs.length && !CONFIG.runAs.length) {
             return out;
         }
@@ -290,58 +291,50 @@
                 out.noUser.push('"' + value(job, 'name') + '" (run_as "' + want.user + '")');
                 continue;
             }
-            if (want && value(job, 'run_as') !== want.id) {
-                out.reassign.push({job: job, user: want});
+            var save = {job: job, unscheduled: false, user: want && value(job, 'run_as') !== want.id ? want : null};
+            if (isTrue(value(job, 'active'))) {
+                var t = new GlideRecord('sys_trigger');
+                t.addQuery('document_key', job.getUniqueValue());
+                t.setLimit(1);
+                t.query();
+                if (t.hasNext()) {
+                    out.scheduled++;
+                } else {
+                    save.unscheduled = true;
+                }
             }
-            if (!isTrue(value(job, 'active'))) {
-                continue;
-            }
-            var t = new GlideRecord('sys_trigger');
-            t.addQuery('document_key', job.getUniqueValue());
-            t.setLimit(1);
-            t.query();
-            if (t.hasNext()) {
-                out.scheduled++;
-            } else {
-                out.waiting.push(job);
+            if (save.unscheduled || save.user) {
+                out.toSave.push(save);
             }
         }
+        out.toSave.sort(function (a, b) {
+            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
+        });
         return out;
     }
 
-    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) the waiting jobs
-    // and those whose run_as is to change; a job whose run_as user is missing is reported, not saved.
+    // Returns what unscheduledShipped() found, after saving (or, in preview, counting) each job to save;
+    // a job whose run_as user is missing is reported, not saved.
     function scheduleShipped(r) {
         var found = unscheduledShipped();
-        var i;
-        var saves = [];
-        var seen = {};
-        for (i = 0; i < found.reassign.length; i++) {
-            seen[found.reassign[i].job.getUniqueValue()] = saves.length;
-            saves.push({job: found.reassign[i].job, user: found.reassign[i].user, why: []});
-            saves[saves.length - 1].why.push('run as "' + found.reassign[i].user.user + '"');
-        }
-        for (i = 0; i < found.waiting.length; i++) {
-            var id = found.waiting[i].getUniqueValue();
-            if (!Object.prototype.hasOwnProperty.call(seen, id)) {
-                seen[id] = saves.length;
-                saves.push({job: found.waiting[i], user: null, why: []});
+        for (var i = 0; i < found.toSave.length; i++) {
+            var save = found.toSave[i];
+            var why = [];
+            if (save.unscheduled) {
+                why.push('scheduled, as it had no schedule row');
             }
-            saves[seen[id]].why.unshift('scheduled, as it had no schedule row');
-        }
-        saves.sort(function (a, b) {
-            return value(a.job, 'name') < value(b.job, 'name') ? -1 : 1;
-        });
-        for (i = 0; i < saves.length; i++) {
+            if (save.user) {
+                why.push('run as "' + save.user.user + '"');
+            }
             r.changed++;
-            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(saves[i].job, 'name') + '" (' +
-                saves[i].why.join('; ') + ')');
+            r.notes.push((PREVIEW ? 'would save' : 'saved') + ' shipped job "' + value(save.job, 'name') + '" (' +
+                why.join('; ') + ')');
             if (!PREVIEW) {
-                if (saves[i].user) {
-                    saves[i].job.setValue('run_as', saves[i].user.id);
+                if (save.user) {
+                    save.job.setValue('run_as', save.user.id);
                 }
-                saves[i].job.setForceUpdate(true);
-                saves[i].job.update();
+                save.job.setForceUpdate(true);
+                save.job.update();
             }
         }
         if (found.noUser.length) {
