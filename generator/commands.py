@@ -158,7 +158,8 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
               help="Write every script field to a .js file and every record as pretty XML into this folder.")
 @JSON_OPT
 def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
-    """Show any update set XML: header, then one line per record."""
+    """Show any update set XML: header, then one line per record. Exit 1 if a field holds anything but
+    text (a comment, an element, ...) or is given twice."""
     from generator.review import updateset
 
     us = updateset.read(file)
@@ -173,6 +174,8 @@ def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
         click.echo(updateset.inspect_text(us))
         if extract is not None:
             click.echo(f"extracted {len(written)} files into {extract}/")
+    if us.problems:
+        raise CheckFailed(f"{len(us.problems)} fields hold more than text or are given twice (see above)")
 
 
 @cli.command("diff")
@@ -180,7 +183,8 @@ def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
 @click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
 @JSON_OPT
 def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
-    """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ."""
+    """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ, or
+    when a field holds anything but text or is given twice."""
     from generator.review import diff, updateset
 
     a, b = updateset.read(old), updateset.read(new)
@@ -189,7 +193,7 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
         click.echo(json.dumps(diff.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
     else:
         click.echo(diff.diff_text(a, b, changes))
-    if changes:
+    if changes or a.problems or b.problems:
         raise CheckFailed("")
 
 

@@ -91,6 +91,7 @@ def test_every_reference_file_can_be_inspected(shared):
         us = updateset.read(f)
         assert us.rows, f
         assert all(r.table and r.sys_id for r in us.rows), f
+        assert us.problems == [], f  # real exports hold only text in their fields
 
 
 # ------------------------------------------------------------------ the same rules on our own fixtures
@@ -269,3 +270,87 @@ def test_build_check(tmp_path):
     assert r.returncode == 1
     assert "stale: jobs/ping-hr-endpoint.js" in r.stdout and "stale: sys_remote_update_set_" in r.stdout
     assert "    +gs.info('changed');" in r.stdout
+
+
+# ------------------------------------------------------------------ reviewers see every byte (issue 14, item 1)
+
+FIX_SCRIPT = "postclone apply acme-postclone"
+
+
+def tampered(tmp_path, change) -> tuple[Path, Path]:
+    """Our update set, and a copy whose payload of the apply fix script went through `change(payload
+    text) -> payload text`; the copy is written with lxml, so it is well-formed XML."""
+    original = tmp_path / "ours.xml"
+    original.write_text(OURS, encoding="utf-8")
+    root = our_tree()
+    row = next(r for r in root.findall("sys_update_xml") if r.findtext("target_name") == FIX_SCRIPT)
+    payload = row.find("payload")
+    new = change(payload.text)
+    assert new != payload.text
+    payload.text = new
+    copy = tmp_path / "tampered.xml"
+    copy.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return original, copy
+
+
+def hide_after_script(markup: str):
+    """Close the script's CDATA, put `markup` and an extra line of code after it, inside the field."""
+    def change(payload: str) -> str:
+        head, sep, tail = payload.partition("]]></script>")
+        assert sep
+        return head + "]]>" + markup + "gs.eventQueue('exfiltrate');</script>" + tail
+    return change
+
+
+@pytest.mark.parametrize("markup, kind", [
+    ("<!-- reviewed -->", "a comment"),
+    ("<?keep going?>", "a processing instruction"),
+    ("<b/>", "child elements mixed with text"),
+])
+def test_code_after_a_comment_pi_or_element_in_a_field_is_seen_by_diff_inspect_and_extract(tmp_path, markup, kind):
+    original, copy = tampered(tmp_path, hide_after_script(markup))
+    r = run_cli("diff", original, copy)
+    assert r.returncode == 1, r.stdout
+    assert f"changed sys_script_fix {FIX_SCRIPT!r}" in r.stdout and "gs.eventQueue('exfiltrate');" in r.stdout
+    assert f"field <script> of <sys_script_fix> holds {kind}, not only text" in r.stdout
+    r = run_cli("inspect", copy, "--extract", tmp_path / "x")
+    assert r.returncode == 1 and f"holds {kind}" in r.stdout
+    assert "1 fields hold more than text or are given twice" in r.stderr
+    found = [p.read_text() for p in (tmp_path / "x" / "sys_script_fix").glob("*.script.js")
+             if "exfiltrate" in p.read_text()]
+    assert len(found) == 1 and found[0].startswith("/*") and found[0].endswith("gs.eventQueue('exfiltrate');")
+
+
+def test_a_field_given_twice_is_reported_and_both_copies_are_diffed_and_extracted(tmp_path):
+    def twice(payload: str) -> str:
+        return payload.replace("</script>", "</script><script><![CDATA[gs.eventQueue('second copy');]]></script>", 1)
+    original, copy = tampered(tmp_path, twice)
+    r = run_cli("diff", original, copy, "--json")
+    out = json.loads(r.stdout)
+    assert r.returncode == 1 and out["equal"] is False
+    assert any("field <script> of <sys_script_fix> is given 2 times" in p for p in out["problems"])
+    change = next(c for c in out["changes"] if c["name"] == FIX_SCRIPT)
+    assert "script#2" in change["fields"]
+    run_cli("inspect", copy, "--extract", tmp_path / "x")
+    assert [p.read_text() for p in (tmp_path / "x" / "sys_script_fix").glob("*.script.2.js")] == [
+        "gs.eventQueue('second copy');"]
+
+
+def test_a_comment_inside_the_payload_field_itself_is_reported(tmp_path):
+    original = tmp_path / "ours.xml"
+    original.write_text(OURS, encoding="utf-8")
+    # Before, findtext() read nothing after a comment at the start of a <payload>, so the record
+    # looked empty; now the payload is read whole and the comment is reported.
+    copy = tmp_path / "tampered.xml"
+    copy.write_text(OURS.replace("<payload>", "<payload><!-- nothing here -->", 1), encoding="utf-8")
+    r = run_cli("diff", original, copy)
+    assert r.returncode == 1 and "field <payload> of <sys_update_xml> holds a comment" in r.stdout
+    assert "no record differs" in r.stdout
+
+
+def test_an_entity_reference_in_a_field_is_refused_with_its_position(tmp_path):
+    original, copy = tampered(tmp_path, hide_after_script(""))
+    text = copy.read_text().replace("exfiltrate", "&amp;hidden;", 1)
+    copy.write_text(text)
+    r = run_cli("diff", original, copy)
+    assert r.returncode == 2 and "Entity 'hidden' not defined" in r.stderr and "payload of" in r.stderr

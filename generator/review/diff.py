@@ -6,7 +6,7 @@ import difflib
 import json
 from dataclasses import dataclass, field
 
-from generator.review.updateset import SCRIPT_FIELDS, UpdateSet
+from generator.review.updateset import UpdateSet, problem_lines, script_field
 
 # Fields that change on every build or import without changing what a record does.
 VOLATILE = {"sys_created_on", "sys_updated_on", "sys_mod_count", "sys_recorded_at", "sys_created_by",
@@ -47,7 +47,7 @@ def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
                 continue
             va, vb = ra.fields.get(name, ""), rb.fields.get(name, "")
             if va != vb:
-                if "\n" in va or "\n" in vb or name in SCRIPT_FIELDS:
+                if "\n" in va or "\n" in vb or script_field(name):
                     fields[name] = list(difflib.unified_diff(
                         va.splitlines(), vb.splitlines(), f"old/{key}.{name}", f"new/{key}.{name}", lineterm="", n=2))
                 else:
@@ -58,7 +58,11 @@ def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
 
 
 def diff_text(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> str:
+    irregular = problem_lines(old) + problem_lines(new)
     if not changes:
+        if irregular:
+            return "\n".join([f"no record differs between {old.path} and {new.path}, but a field holds more than "
+                              "text or is given twice, so this diff cannot vouch for them:", *irregular])
         return f"no differences between {old.path} and {new.path} (timestamps ignored)"
     lines = [f"{old.path} -> {new.path}: {len(changes)} records differ"]
     for c in changes:
@@ -70,14 +74,15 @@ def diff_text(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> str:
             else:
                 lines.append(f"  field {name}: {json.dumps(body[0][1:], ensure_ascii=False)} -> "
                              f"{json.dumps(body[1][1:], ensure_ascii=False)}")
-    return "\n".join(lines)
+    return "\n".join(lines + irregular)
 
 
 def diff_json(old: UpdateSet, new: UpdateSet, changes: list[Change]) -> dict:
     return {
         "old": str(old.path),
         "new": str(new.path),
-        "equal": not changes,
+        "equal": not changes and not old.problems and not new.problems,
+        "problems": old.problems + new.problems,
         "changes": [{"kind": c.kind, "table": c.table, "name": c.name, "sys_id": c.sys_id, "fields": c.fields}
                     for c in changes],
     }

@@ -2,6 +2,12 @@
 
 Parsing is defensive: lxml with entity expansion and network access off, files over MAX_BYTES are
 refused, and malformed XML is reported as file:line:column.
+
+A reviewer must see every byte ServiceNow would import. A field is read whole: when it holds anything
+but text (a comment, a processing instruction, a child element) its value is the field's whole inner
+markup, and a field given twice keeps both copies ("script" and "script#2"). Each such irregularity is
+a line in `UpdateSet.problems`: inspect and diff print them and exit 1. (An entity reference cannot
+hide anything: a DOCTYPE is refused, so every entity but the five predefined ones is a syntax error.)
 """
 
 from __future__ import annotations
@@ -17,6 +23,11 @@ from generator.xmlread import parser as _parser
 
 MAX_BYTES = 64 * 1024 * 1024
 SCRIPT_FIELDS = ("script", "condition", "action_script", "script_plain", "client_script", "template")
+
+
+def script_field(name: str) -> bool:
+    """A field holding code (a second copy, "script#2", included)."""
+    return name.split("#", 1)[0] in SCRIPT_FIELDS
 
 
 @dataclass
@@ -38,6 +49,53 @@ class UpdateSet:
     unload_date: str
     header: dict[str, str]
     rows: list[Row]
+    problems: list[str] = field(default_factory=list)  # irregular content, one line each (file:line: ...)
+
+
+IRREGULAR = {"_Comment": "a comment", "_ProcessingInstruction": "a processing instruction"}
+
+
+def _fields(record, where: str, problems: list[str]) -> dict[str, str]:
+    """Every field of `record` read whole: its text with any child element as markup (so nothing in it
+    can hide from diff or extract). Reported: a comment or processing instruction in a field, a child
+    element mixed with text, and a field given twice. Real exports carry child elements in two ways
+    that are not reported: a condition's `<item .../>` elements after its encoded query (no text of
+    their own), and the legacy format's nested records (elements only, no text around them)."""
+    from lxml import etree
+
+    fields: dict[str, str] = {}
+    for c in record:
+        if not isinstance(c.tag, str):
+            continue
+        parts = [c.text or ""]
+        odd: set[str] = set()
+        mixed = False
+        for child in c:
+            kind = IRREGULAR.get(type(child).__name__)
+            if kind:
+                odd.add(kind)
+            else:
+                parts.append(etree.tostring(child, encoding="unicode", with_tail=False))
+                mixed = mixed or bool((c.text or "").strip() and "".join(child.itertext()).strip())
+            if (child.tail or "").strip():
+                mixed = mixed or not kind
+            parts.append(child.tail or "")
+        if mixed:
+            odd.add("child elements mixed with text")
+        if odd:
+            what = " and ".join(sorted(odd))
+            problems.append(f"{where}:{c.sourceline}: field <{c.tag}> of <{record.tag}> holds {what}, "
+                            "not only text: all of it is shown")
+        name, copy = c.tag, 1
+        while name in fields:
+            copy += 1
+            name = f"{c.tag}#{copy}"
+        nested = len(c) and not "".join(parts[::2]).strip()  # a nested record (legacy format), not a field
+        if copy > 1 and not nested:
+            problems.append(f"{where}:{c.sourceline}: field <{c.tag}> of <{record.tag}> is given {copy} times: "
+                            f"this copy is shown as {name!r}")
+        fields[name] = "".join(parts)
+    return fields
 
 
 def read(path: Path) -> UpdateSet:
@@ -47,45 +105,49 @@ def read(path: Path) -> UpdateSet:
         record = next((c for c in root if isinstance(c.tag, str)), None)
         if record is None:
             raise InputError(f"{path}:{root.sourceline}: <record_update> holds no record")
-        fields = {c.tag: (c.text or "") for c in record if isinstance(c.tag, str)}
+        problems: list[str] = []
+        fields = _fields(record, str(path), problems)
         sys_id = fields.get("sys_id", "")
         row = Row(record.get("action", "INSERT_OR_UPDATE"), root.get("table") or record.tag,
                   fields.get("sys_update_name") or f"{record.tag}_{sys_id}", sys_id,
                   fields.get("name") or fields.get("sys_name", ""), "", fields, "", record.sourceline or 0)
-        return UpdateSet(path, "", {}, [row])
+        return UpdateSet(path, "", {}, [row], problems)
     if root.tag != "unload":
         raise InputError(f"{path}:{root.sourceline}: expected an update set (<unload> root), found <{root.tag}>")
     header: dict[str, str] = {}
     rows: list[Row] = []
+    problems = []
     for el in root:
         if not isinstance(el.tag, str):
             continue
         if el.tag == "sys_remote_update_set":
-            header = {c.tag: (c.text or "") for c in el if isinstance(c.tag, str)}
+            header = _fields(el, str(path), problems)
         elif el.tag == "sys_update_xml":
-            rows.append(_row(el, path))
+            rows.append(_row(el, path, problems))
         else:
             # A single-record export (<unload><sys_script_fix>…): treat the record as its own row.
-            fields = {c.tag: (c.text or "") for c in el if isinstance(c.tag, str)}
+            fields = _fields(el, str(path), problems)
             rows.append(Row(el.get("action", "INSERT_OR_UPDATE"), el.tag, f"{el.tag}_{fields.get('sys_id', '')}",
                             fields.get("sys_id", ""), fields.get("name", ""), "", fields, "", el.sourceline or 0))
     if not header and not rows:
         raise InputError(f"{path}: no sys_remote_update_set and no records: not an update set")
-    return UpdateSet(path, root.get("unload_date", ""), header, rows)
+    return UpdateSet(path, root.get("unload_date", ""), header, rows, problems)
 
 
-def _row(el, path: Path) -> Row:
-    get = lambda tag: el.findtext(tag) or ""  # noqa: E731
+def _row(el, path: Path, problems: list[str]) -> Row:
+    outer = _fields(el, str(path), problems)
+    get = lambda tag: outer.get(tag, "")  # noqa: E731
     payload = get("payload")
     fields: dict[str, str] = {}
     table = get("name").rsplit("_", 1)[0] if "_" in get("name") else ""
     sys_id = ""
     if payload.strip():
-        inner = _parse(payload.encode("utf-8"), f"{path} (payload of {get('name')})")
+        label = f"{path} (payload of {get('name')})"
+        inner = _parse(payload.encode("utf-8"), label)
         record = next((c for c in inner if isinstance(c.tag, str)), None)
         if record is not None:
             table = inner.get("table") or record.tag
-            fields = {c.tag: (c.text or "") for c in record if isinstance(c.tag, str)}
+            fields = _fields(record, label, problems)
             sys_id = fields.get("sys_id", "")
     if not sys_id:
         sys_id = get("name").rsplit("_", 1)[-1]
@@ -107,6 +169,7 @@ def inspect_json(us: UpdateSet) -> dict:
              "update_name": r.name}
             for r in us.rows
         ],
+        "problems": us.problems,
     }
 
 
@@ -125,7 +188,12 @@ def inspect_text(us: UpdateSet) -> str:
     width = max((len(r.table) for r in us.rows), default=0)
     for r in us.rows:
         lines.append(f"  {r.action:<16} {r.table:<{width}}  {r.target_name or '-'}  {r.sys_id}")
+    lines += problem_lines(us)
     return "\n".join(lines)
+
+
+def problem_lines(us: UpdateSet) -> list[str]:
+    return [f"irregular: {p}" for p in us.problems]
 
 
 def extract(us: UpdateSet, folder: Path) -> list[Path]:
@@ -137,10 +205,10 @@ def extract(us: UpdateSet, folder: Path) -> list[Path]:
         base = folder / _safe(r.table or "unknown")
         base.mkdir(parents=True, exist_ok=True)
         stem = _safe(r.sys_id or r.name or "record")
-        for name in SCRIPT_FIELDS:
-            if r.fields.get(name, "").strip():
-                p = base / f"{stem}.{name}.js"
-                p.write_text(r.fields[name], encoding="utf-8")
+        for name, value in r.fields.items():
+            if script_field(name) and value.strip():
+                p = base / f"{stem}.{name.replace('#', '.')}.js"
+                p.write_text(value, encoding="utf-8")
                 written.append(p)
         if r.payload.strip():
             inner = etree.fromstring(r.payload.encode("utf-8"), _parser())
