@@ -25,7 +25,7 @@ class Stats:
 
     def __init__(self) -> None:
         self.parsed = 0  # esprima parses
-        self.cached = 0  # texts already validated by this same validator (content-hash cache)
+        self.cached = 0  # skeletons already validated by this same validator (content-hash cache)
         self.derived = 0  # proven from a parsed text: same code, different JSON literals or comments
 
     @property
@@ -34,11 +34,14 @@ class Stats:
 
 
 class Cache:
-    """Texts this exact validator has accepted before, keyed by sha256(validator digest, text).
+    """postclone's own constant code (the skeletons rendered from the shipped templates with placeholder
+    values) that this exact validator has accepted before, keyed by sha256(validator digest, text).
 
-    Only successes are stored, and the key covers the whole text and the validator (this module, the
-    esprima stand-in and esprima's own version), so a script is skipped only if the very same text
-    was checked by the very same code. One hex digest per line in <cache dir>/validated-v1.txt.
+    Anyone who can write the cache folder can add a key, so the cache is asked about nothing a user or
+    a config can influence: a job body, a whole script and every JSON literal are checked on every
+    build, whatever the cache holds. An entry can only ever vouch for a skeleton, which is the same
+    text for every config and is parsed by the test suite with no cache. One hex digest per line in
+    <cache dir>/validated-v1.txt.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -101,7 +104,8 @@ def validator_digest() -> str:
 
 
 def check_script(text: str, label: str, stats: Stats | None = None, cache: Cache | None = None) -> None:
-    """Parse `text` as an ES5 script; raise ScriptError('label:line:column: message')."""
+    """Parse `text` as an ES5 script; raise ScriptError('label:line:column: message'). Pass a `cache`
+    only for postclone's own constant code (see Cache): nothing else may be admitted by an entry."""
     if cache is not None and cache.known(text):
         if stats is not None:
             stats.cached += 1
@@ -142,13 +146,15 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
     - The post-clone script is one block comment, constant code, the CONFIG JSON object, constant
       code and the mode literal. The constant code is parsed once, in a skeleton; each script then
       needs only mechanical checks (_postclone_structure_ok). A cached skeleton makes every later
-      build of any config skip that parse.
+      build of any config skip that parse; the cache serves skeletons only (see Cache).
     - A post-clone script that equals an already-checked one except for the mode argument on its
       last line (a JSON string literal in the same position) needs no second parse: swapping one
       string literal for another cannot change whether a script parses.
     - A job script is a block comment, constant code, the user's body (parsed on its own as a
       script, which is also valid as a function body), constant code, a JSON literal and a constant
       tail; its condition is a line comment, constant code, a JSON literal and a constant tail. The
+      body is parsed on its own on every build, never taken from the cache: that parse is what proves
+      the body cannot close the guard's function around it. The
       constant code is parsed once per build, in a skeleton with placeholder literals; each job then
       needs only the mechanical checks in _job_structure_ok (the comment closes where it should, the
       literal is JSON without raw line separators, the code matches the skeleton exactly). Anything
@@ -163,7 +169,7 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
     try:
         for s in scripts:
             if s.user_file is not None and s.user_file not in checked_users:
-                check_script(s.user_text, str(s.user_file), stats, cache)
+                check_script(s.user_text, str(s.user_file), stats)  # every build: it proves containment
                 checked_users[s.user_file] = s.user_text
         skeleton_ok = False
         postclone_skeleton_ok = False
@@ -192,7 +198,7 @@ def validate(scripts: Iterable[Any], cache: Cache | None = None) -> Stats:
                     skeleton_ok = True
                 stats.derived += 1
                 continue
-            check_script(s.text, s.filename, stats, cache)
+            check_script(s.text, s.filename, stats)
     finally:
         if cache is not None:
             cache.save()

@@ -27,12 +27,37 @@ def test_a_fresh_build_parses_each_distinct_script_once():
     assert stats.checked == len(render(plan_of(CFG))) + JOBS + 3
 
 
-def test_the_cache_skips_only_texts_already_accepted(tmp_path):
+def test_the_cache_skips_only_postclone_skeletons_already_accepted(tmp_path):
     cache = Cache(tmp_path)
     first = assemble(CFG, epoch=0, cache=cache).stats
     assert first.parsed == 4 + JOBS
     again = assemble(CFG, epoch=0, cache=Cache(tmp_path)).stats
-    assert (again.parsed, again.cached, again.derived) == (0, 4 + JOBS, 3 + 2 * JOBS)
+    # the three skeletons come from the cache; the install script and every job body are parsed again
+    assert (again.parsed, again.cached, again.derived) == (1 + JOBS, 3, 3 + 2 * JOBS)
+
+
+ESCAPING_BODY = "gs.info('job');\n}); gs.eventQueue('runs.outside.the.guard'); (function () {\n"
+
+
+def test_a_forged_cache_entry_cannot_admit_a_job_body_that_escapes_its_wrapper(tmp_path):
+    """Issue 14, item 2: anyone who can write the cache folder can add the key of any text. A job body
+    that closes the guard's function must still be refused, and the guard never bypassed."""
+    text = MINIMAL + "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\n"
+    path = write_config(tmp_path, text, {"j.js": ESCAPING_BODY})
+    cache_dir = tmp_path / "cache"
+    cache_dir.mkdir()
+    forged = Cache(cache_dir)
+    (cache_dir / "validated-v1.txt").write_text(forged.key(ESCAPING_BODY) + "\n")
+    with pytest.raises(ScriptError, match=r"j.js:2:1: Unexpected token \}"):
+        assemble(config.load(path), epoch=0, cache=Cache(cache_dir))
+    # the same forgery for the whole generated job script does not help either
+    scripts = render(plan_of(config.load(write_config(tmp_path / "ok", text, {"j.js": "gs.info('job');\n"}))))
+    job = next(s for s in scripts if s.filename == "jobs/j.js")
+    evil = dataclasses.replace(job, text=job.text.replace("gs.info('job');", ESCAPING_BODY.strip(), 1),
+                               user_text=ESCAPING_BODY)
+    (cache_dir / "validated-v1.txt").write_text(forged.key(evil.text) + "\n" + forged.key(ESCAPING_BODY) + "\n")
+    with pytest.raises(ScriptError, match="Unexpected token"):
+        validate([evil if s is job else s for s in scripts], cache=Cache(cache_dir))
 
 
 def test_a_changed_script_is_checked_again_and_its_error_found(tmp_path):
@@ -111,9 +136,10 @@ def test_unchanged_rebuild_skips_and_any_change_rebuilds(tmp_path):
     folder = tmp_path / "out" / "acme-postclone-1.4.0"
     (folder / "postclone-apply.js").write_text("tampered")
     third = run_cli(*args, env=env)
-    assert third.stdout.startswith("built ") and "(0 parsed, 10 unchanged" in third.stdout
+    # the skeletons come from the cache; the install script and the job bodies are parsed on every build
+    assert third.stdout.startswith("built ") and "(7 parsed, 3 unchanged" in third.stdout
     (src / "jobs" / "ping_hr.js").write_text("gs.info('new');\n")
     fourth = run_cli(*args, env=env)
-    assert fourth.stdout.startswith("built ") and "(1 parsed, 9 unchanged" in fourth.stdout
+    assert fourth.stdout.startswith("built ") and "(7 parsed, 3 unchanged" in fourth.stdout
     assert run_cli(*args, env={**env, "SOURCE_DATE_EPOCH": "1"}).stdout.startswith("built ")
     assert run_cli(*args, "--force", env={**env, "SOURCE_DATE_EPOCH": "1"}).stdout.startswith("built ")
