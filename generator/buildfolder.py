@@ -1,11 +1,15 @@
 """Reading a build folder postclone wrote earlier: its manifest, the deletions it carries, whether it
-is up to date (`build` answers "up to date") and how it differs (`build --check`)."""
+is up to date (`build` answers "up to date") and how it differs (`build --check`).
+
+postclone writes only regular files and folders there, so nothing in a build folder is a link: a
+symlink (or a device, a FIFO) is reported by name and never followed, opened or printed."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,6 +17,9 @@ from generator import plan
 from generator.config import Config
 from generator.errors import InputError
 from generator.plan import MANIFEST_FILE
+from generator.readfile import read_regular
+
+MAX_FILE_BYTES = 64 * 1024 * 1024  # the largest file a build writes is the update set (see review/updateset.py)
 
 if TYPE_CHECKING:
     from generator.package import Build
@@ -31,29 +38,68 @@ def up_to_date_text(folder: Path, seconds: float) -> str:
     return f"up to date: {folder}/ already holds this build ({seconds:.2f}s; --force rebuilds)"
 
 
-def unchanged(folder: Path, inputs: str) -> bool:
-    """True when `folder` holds a complete, untouched build of exactly these inputs."""
+def listing(folder: Path) -> tuple[set[str], dict[str, str]]:
+    """The regular files under `folder` (relative, with /), and everything else in it with what it is
+    ({"jobs/x.js": "symlink"}). Nothing is followed: a symlinked folder is listed, not entered."""
+    files: set[str] = set()
+    odd: dict[str, str] = {}
     try:
-        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+        top = os.lstat(folder)
+    except FileNotFoundError:
+        return files, odd
+    if stat.S_ISLNK(top.st_mode):
+        return files, {".": "symlink"}
+    for dirpath, dirnames, filenames in os.walk(folder):  # followlinks=False
+        base = Path(dirpath)
+        for name in [*dirnames, *filenames]:
+            path = base / name
+            mode = os.lstat(path).st_mode
+            if stat.S_ISREG(mode):
+                files.add(path.relative_to(folder).as_posix())
+            elif not stat.S_ISDIR(mode):
+                odd[path.relative_to(folder).as_posix()] = "symlink" if stat.S_ISLNK(mode) else "not a regular file"
+    return files, odd
+
+
+def read_file(folder: Path, name: str) -> bytes:
+    """One file of a build folder, never through a link."""
+    return read_regular(folder / name, MAX_FILE_BYTES, "a file of a build folder", follow=False)
+
+
+def _manifest(folder: Path) -> dict:
+    data = json.loads(read_file(folder, MANIFEST_FILE).decode("utf-8"))
+    if not isinstance(data, dict):
+        raise ValueError("not an object")
+    return data
+
+
+def unchanged(folder: Path, inputs: str) -> bool:
+    """True when `folder` holds a complete, untouched build of exactly these inputs (and no link)."""
+    try:
+        manifest = _manifest(folder)
         if manifest.get("inputs_digest") != inputs:
             return False
         files = manifest["files"]
-        present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-        if present != set(files) | {MANIFEST_FILE}:
+        present, odd = listing(folder)
+        if odd or present != set(files) | {MANIFEST_FILE}:
             return False
-        return all(hashlib.sha256((folder / name).read_bytes()).hexdigest() == digest
-                   for name, digest in files.items())
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return all(hashlib.sha256(read_file(folder, name)).hexdigest() == digest for name, digest in files.items())
+    except (OSError, InputError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
         return False
 
 
 def carried_deletions(folder: Path) -> dict | None:
     """The DELETE updates an earlier build of this same release carried (from its --previous), so a
-    rebuild without --previous keeps them. None when there are none."""
+    rebuild without --previous keeps them. None when there are none or no build is there."""
+    file = folder / MANIFEST_FILE
+    if not os.path.lexists(file):
+        return None
+    if os.path.islink(file) or os.path.islink(folder):
+        raise InputError(f"{file}: is a symlink; postclone never follows links in a build folder, so it cannot "
+                         "tell which DELETE updates this release carries (remove the link, or pass --previous)")
     try:
-        manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-        deleted = manifest.get("deleted")
-    except (OSError, ValueError, AttributeError):
+        deleted = _manifest(folder).get("deleted")
+    except (OSError, InputError, ValueError, RecursionError):
         return None
     if isinstance(deleted, list) and deleted and all(isinstance(d, dict) for d in deleted):
         return {"records": [], "deleted": deleted}
@@ -63,14 +109,20 @@ def carried_deletions(folder: Path) -> dict | None:
 def read_manifest(path: Path) -> dict:
     """A build folder's manifest.json (path may be the folder or the file)."""
     file = path / MANIFEST_FILE if path.is_dir() else path
+    if path.is_dir() and path.is_symlink():
+        raise InputError(f"{path}: is a symlink to a folder; postclone never follows links to a build folder "
+                         "(give the folder itself)")
+    if not os.path.lexists(file):
+        raise InputError(f"{file}: no manifest here (expected a build folder or its manifest.json)")
+    raw = read_regular(file, MAX_FILE_BYTES, "a postclone manifest", follow=False)
     try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"{file}: no manifest here (expected a build folder or its manifest.json)") from None
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"{file}: cannot read: {err}") from None
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise InputError(f"{file}: not UTF-8 ({err.reason})") from None
     except json.JSONDecodeError as err:
         raise InputError(f"{file}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None
+    except RecursionError:
+        raise InputError(f"{file}: nested too deeply to be a postclone manifest") from None
     if not isinstance(data, dict) or data.get("tool") != "postclone" or not isinstance(data.get("records"), list):
         raise InputError(f"{file}: not a postclone manifest")
     return data
@@ -79,15 +131,20 @@ def read_manifest(path: Path) -> dict:
 def compare(build: "Build", folder: Path) -> list[str]:
     """Differences between an in-memory build and a build folder on disk, one line each."""
     expected = build.texts()
-    actual = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
-    out = []
+    actual, odd = listing(folder)
+    out = [f"{kind}: {name} (not followed or read)" for name, kind in sorted(odd.items())]
     for name in sorted(set(expected) | actual):
         if name not in actual:
-            out.append(f"missing: {name}")
+            if not any(name == o or name.startswith(o + "/") or o == "." for o in odd):
+                out.append(f"missing: {name}")
         elif name not in expected:
             out.append(f"extra: {name}")
         else:
-            have = (folder / name).read_text(encoding="utf-8")
+            try:
+                have = read_file(folder, name).decode("utf-8")
+            except (InputError, UnicodeDecodeError) as err:
+                out.append(f"unreadable: {name} ({str(err).split(': ', 1)[-1]})")
+                continue
             if have != expected[name]:
                 out.append(f"stale: {name}")
                 import difflib

@@ -25,22 +25,27 @@ def human(limit: int) -> str:
     return f"{limit} bytes"
 
 
-def read_regular(path: Path, limit: int, what: str, error: type[InputError] = InputError) -> bytes:
-    """The bytes of the regular file `path` (symlinks followed), at most `limit` of them; anything else
-    is `error` with one line naming the path and `what` it should have been."""
+def read_regular(path: Path, limit: int, what: str, error: type[InputError] = InputError,
+                 follow: bool = True) -> bytes:
+    """The bytes of the regular file `path`, at most `limit` of them; anything else is `error` with one
+    line naming the path and `what` it should have been. With `follow=False` a symlink is refused
+    (and its target never opened): build folders are read that way."""
     try:
-        info = os.stat(path)
+        info = os.stat(path) if follow else os.lstat(path)
     except FileNotFoundError:
         raise error(f"{path}: file not found") from None
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}") from None
+    if stat.S_ISLNK(info.st_mode):
+        raise error(f"{path}: is a symlink; postclone does not follow links here, so it is not read as {what}")
     if stat.S_ISDIR(info.st_mode):
         raise error(f"{path}: is a folder, not {what}")
     if not stat.S_ISREG(info.st_mode):
         raise error(f"{path}: is not a regular file (a device, FIFO or socket), so it is not read as {what}")
     try:
         # O_NONBLOCK: if the path was swapped for a FIFO since the check, opening it does not hang.
-        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+        flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+        fd = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}") from None
     with os.fdopen(fd, "rb") as fh:

@@ -127,3 +127,69 @@ def test_a_job_script_outside_the_config_folder_is_refused_unless_allowed(tmp_pa
     if script != "/etc/hostname":
         monkeypatch.setenv("POSTCLONE_ALLOW_SCRIPTS_OUTSIDE", "1")
         assert config.load(path).jobs[0].script == "gs.log('x');\n"
+
+
+# ------------------------------------------------------------------ build folders: no link is followed (item 6)
+
+SECRET_TEXT = "TOP-SECRET-CONTENT-never-printed"
+
+
+def built(tmp_path):
+    import shutil
+
+    src = tmp_path / "src"
+    shutil.copytree(ROOT / "examples" / "acme", src, ignore=shutil.ignore_patterns("instance"))
+    out = tmp_path / "out"
+    assert run_cli("build", src / "postclone.toml", "--out", out).returncode == 0
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET_TEXT + "\n")
+    return src / "postclone.toml", out, out / "acme-postclone-1.4.0", secret
+
+
+def test_build_check_reports_a_symlinked_file_and_never_prints_its_target(tmp_path):
+    cfg, out, folder, secret = built(tmp_path)
+    (folder / "postclone-apply.js").unlink()
+    (folder / "postclone-apply.js").symlink_to(secret)
+    r = run_cli("build", cfg, "--out", out, "--check")
+    assert r.returncode == 1
+    assert "symlink: postclone-apply.js (not followed or read)" in r.stdout
+    assert SECRET_TEXT not in r.stdout + r.stderr and "missing: postclone-apply.js" not in r.stdout
+    # the plain build does not take the folder for up to date, and replaces the link by the real file
+    r = run_cli("build", cfg, "--out", out)
+    assert r.returncode == 0 and r.stdout.startswith("built ")
+    assert not (folder / "postclone-apply.js").is_symlink() and secret.read_text() == SECRET_TEXT + "\n"
+
+
+def test_build_check_reports_a_symlinked_folder_without_entering_it(tmp_path):
+    cfg, out, folder, secret = built(tmp_path)
+    import shutil
+
+    shutil.rmtree(folder / "jobs")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "ping-hr-endpoint.js").write_text(SECRET_TEXT)
+    (folder / "jobs").symlink_to(elsewhere, target_is_directory=True)
+    r = run_cli("build", cfg, "--out", out, "--check")
+    assert r.returncode == 1 and "symlink: jobs (not followed or read)" in r.stdout
+    assert SECRET_TEXT not in r.stdout and "missing: jobs/" not in r.stdout
+
+
+def test_a_symlinked_manifest_is_refused_by_every_reader(tmp_path):
+    cfg, out, folder, secret = built(tmp_path)
+    real = tmp_path / "manifest-copy.json"
+    real.write_text((folder / "manifest.json").read_text())
+    (folder / "manifest.json").unlink()
+    (folder / "manifest.json").symlink_to(real)
+    for args in (["--check"], [], ["--previous", folder]):
+        r = run_cli("build", cfg, "--out", out, *args)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        assert "manifest.json: is a symlink" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_a_device_in_a_build_folder_is_reported_not_read(tmp_path):
+    cfg, out, folder, secret = built(tmp_path)
+    if not hasattr(os, "mkfifo"):
+        pytest.skip("this system has no FIFOs")
+    os.mkfifo(folder / "extra.fifo")
+    r = run_cli("build", cfg, "--out", out, "--check")  # would hang if the FIFO were opened
+    assert r.returncode == 1 and "not a regular file: extra.fifo (not followed or read)" in r.stdout
