@@ -7,7 +7,6 @@ symlink (or a device, a FIFO) is reported by name and never followed, opened or 
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import stat
 from pathlib import Path
@@ -17,7 +16,7 @@ from generator import plan
 from generator.config import Config
 from generator.errors import InputError
 from generator.plan import MANIFEST_FILE
-from generator.readfile import read_regular
+from generator.readfile import parse_json, read_regular
 
 MAX_FILE_BYTES = 64 * 1024 * 1024  # the largest file a build writes is the update set (see review/updateset.py)
 
@@ -29,8 +28,11 @@ def target(cfg: Config, out: Path, previous: Path | None) -> tuple[plan.Plan, Pa
     """What `build` decides before it renders anything: the plan (with the DELETE updates of
     `previous`, or those the build folder already carries), the build folder, and the inputs digest."""
     folder = out / plan.folder_name(cfg)
-    prev = read_manifest(previous) if previous else carried_deletions(folder)
-    the_plan = plan.make(cfg, prev)
+    if previous:
+        prev, source = read_manifest(previous), str(previous)
+    else:
+        prev, source = carried_deletions(folder), str(folder / MANIFEST_FILE)
+    the_plan = plan.make(cfg, prev, source)
     return the_plan, folder, the_plan.inputs_digest(os.environ.get("SOURCE_DATE_EPOCH", "").strip() or None)
 
 
@@ -67,7 +69,7 @@ def read_file(folder: Path, name: str) -> bytes:
 
 
 def _manifest(folder: Path) -> dict:
-    data = json.loads(read_file(folder, MANIFEST_FILE).decode("utf-8"))
+    data = parse_json(read_file(folder, MANIFEST_FILE), str(folder / MANIFEST_FILE))
     if not isinstance(data, dict):
         raise ValueError("not an object")
     return data
@@ -84,7 +86,7 @@ def unchanged(folder: Path, inputs: str) -> bool:
         if odd or present != set(files) | {MANIFEST_FILE}:
             return False
         return all(hashlib.sha256(read_file(folder, name)).hexdigest() == digest for name, digest in files.items())
-    except (OSError, InputError, ValueError, KeyError, TypeError, AttributeError, RecursionError):
+    except (OSError, InputError, ValueError, KeyError, TypeError, AttributeError):
         return False
 
 
@@ -99,11 +101,11 @@ def carried_deletions(folder: Path) -> dict | None:
                          "tell which DELETE updates this release carries (remove the link, or pass --previous)")
     try:
         deleted = _manifest(folder).get("deleted")
-    except (OSError, InputError, ValueError, RecursionError):
+    except (OSError, InputError, ValueError):
         return None
-    if isinstance(deleted, list) and deleted and all(isinstance(d, dict) for d in deleted):
-        return {"records": [], "deleted": deleted}
-    return None
+    if deleted is None or deleted == []:
+        return None
+    return {"records": [], "deleted": deleted}  # checked by plan.make: only this update set's own records
 
 
 def read_manifest(path: Path) -> dict:
@@ -114,15 +116,7 @@ def read_manifest(path: Path) -> dict:
                          "(give the folder itself)")
     if not os.path.lexists(file):
         raise InputError(f"{file}: no manifest here (expected a build folder or its manifest.json)")
-    raw = read_regular(file, MAX_FILE_BYTES, "a postclone manifest", follow=False)
-    try:
-        data = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError as err:
-        raise InputError(f"{file}: not UTF-8 ({err.reason})") from None
-    except json.JSONDecodeError as err:
-        raise InputError(f"{file}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None
-    except RecursionError:
-        raise InputError(f"{file}: nested too deeply to be a postclone manifest") from None
+    data = parse_json(read_regular(file, MAX_FILE_BYTES, "a postclone manifest", follow=False), str(file))
     if not isinstance(data, dict) or data.get("tool") != "postclone" or not isinstance(data.get("records"), list):
         raise InputError(f"{file}: not a postclone manifest")
     return data

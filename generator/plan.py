@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from generator import __version__
 from generator.config import Config, Job
+from generator.errors import InputError
 from generator.ids import record_id, sys_id
 
 # The post-clone script's steps, in the order they run; each is templates/postclone/steps/<name>.js.j2.
@@ -118,8 +119,9 @@ def folder_name(cfg: Config) -> str:
     return f"{cfg.update_set.id}-{cfg.update_set.version}"
 
 
-def make(cfg: Config, previous: dict | None = None) -> Plan:
-    """The plan of `cfg`; `previous` is an earlier release's manifest (records it shipped or deleted)."""
+def make(cfg: Config, previous: dict | None = None, source: str = "the previous manifest") -> Plan:
+    """The plan of `cfg`; `previous` is an earlier release's manifest (records it shipped or deleted),
+    read from `source` (named in errors)."""
     us = cfg.update_set
     uid = us.id
 
@@ -140,18 +142,49 @@ def make(cfg: Config, previous: dict | None = None) -> Plan:
         install=install,
         jobs=jobs,
         owned=owned,
-        deletions=_deletions(previous, current, uid, us.version),
+        deletions=_deletions(previous, current, uid, us.version, source),
     )
 
 
-def _deletions(previous: dict | None, current: set[tuple[str, str]], uid: str, version: str) -> tuple[Planned, ...]:
-    """Records the previous release shipped (or deleted) that this config does not have."""
+# Every table a release ships a record of: an earlier release can have shipped only these.
+SHIPPED_TABLES = frozenset({*MODE_TABLES.values(), "sys_script_fix", JOB_TABLE})
+ENTRY_FIELDS = ("table", "key", "sys_id", "name")
+
+
+def _deletions(previous: dict | None, current: set[tuple[str, str]], uid: str, version: str,
+               source: str) -> tuple[Planned, ...]:
+    """Records the previous release shipped (or deleted) that this config does not have. Only records
+    of this update set's own id namespace can be deleted: an entry whose sys_id is not the one
+    record_id(update_set.id, table, key) gives is refused, so a manifest (edited, or of another
+    update set) can never make a release delete anyone else's record."""
     if not previous:
         return ()
     out: dict[tuple[str, str], Planned] = {}
+    header = previous.get("update_set")
+    if isinstance(header, dict) and header.get("id", uid) != uid:
+        raise InputError(f"{source}: is a build of update set {header.get('id')!r}, not {uid!r} (update_set.id): "
+                         "a release deletes only records of its own update set")
+    for part in ("records", "deleted"):
+        entries = previous.get(part, [])
+        if not isinstance(entries, list):
+            raise InputError(f"{source}: {part!r} must be a list of records")
+        for i, old in enumerate(entries):
+            _check_own(old, f"{source}: {part}[{i}]", uid)
     for old in [*previous.get("records", []), *previous.get("deleted", [])]:
         key = (old["table"], old["sys_id"])
         if key not in current and key not in out:
             out[key] = Planned(old["table"], old["key"], old["sys_id"], old["name"],
                                sys_id(uid, "sys_update_xml", version, old["table"], old["key"]))
     return tuple(out[k] for k in sorted(out))
+
+
+def _check_own(entry: object, where: str, uid: str) -> None:
+    if not isinstance(entry, dict) or not all(isinstance(entry.get(f), str) for f in ENTRY_FIELDS):
+        raise InputError(f"{where}: not a record entry (table, key, sys_id and name, each a string)")
+    if entry["table"] not in SHIPPED_TABLES:
+        raise InputError(f"{where}: table {entry['table']!r} is not one a postclone release ships "
+                         f"({', '.join(sorted(SHIPPED_TABLES))}), so no DELETE update is made for it")
+    if entry["sys_id"] != record_id(uid, entry["table"], entry["key"]):
+        raise InputError(f"{where}: sys_id {entry['sys_id']!r} is not a record of update set {uid!r} "
+                         f"(its records' sys_ids derive from update_set.id); refusing to delete a record this "
+                         "update set did not create")

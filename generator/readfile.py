@@ -58,3 +58,20 @@ def read_regular(path: Path, limit: int, what: str, error: type[InputError] = In
     if len(data) > limit:
         raise error(f"{path}: is over the {human(limit)} limit for {what}")
     return data
+
+
+def parse_json(raw: bytes, label: str) -> object:
+    """JSON from an outside file; every way it can be bad is an InputError naming `label` (with
+    line:column for a syntax error), including nesting too deep and numbers too long to convert."""
+    import json
+
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as err:
+        raise InputError(f"{label}: not valid UTF-8: {err.reason}") from None
+    except json.JSONDecodeError as err:
+        raise InputError(f"{label}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None
+    except RecursionError:
+        raise InputError(f"{label}: not valid JSON here: nested too deeply") from None
+    except ValueError as err:  # an integer of more than sys.get_int_max_str_digits() digits
+        raise InputError(f"{label}: not valid JSON here: {str(err).split(';')[0]}") from None

@@ -112,6 +112,8 @@ def test_no_artifact_contains_a_secret_like_value():
 BIG = "# " + "x" * (1024 * 1024 + 10) + "\n"
 JOB = "[[jobs]]\nname = \"J\"\nrun_on = [\"prod\"]\nscript = \"j.js\"\n"
 
+PREV = '{"tool": "postclone", "records": %s}'
+
 BAD_INPUTS = [
     # (id, config text or bytes, extra files, extra CLI args, expected message fragment)
     ("unclosed table", "[update_set\n", {}, [], ":1:12: TOML syntax"),
@@ -167,6 +169,15 @@ BAD_INPUTS = [
     ("output under a file", MINIMAL, {"out": "not a folder"}, ["--out", "{dir}/out/sub"], "cannot create the output folder"),
     ("previous is not a build", MINIMAL, {"prev/x.txt": "x"}, ["--previous", "{dir}/prev"], "no manifest here"),
     ("previous manifest is junk", MINIMAL, {"prev/manifest.json": "{\"tool\": 1"}, ["--previous", "{dir}/prev"], "manifest.json:1:11: not valid JSON"),
+    # issue 14, items 8 and 12: a previous manifest names only this update set's own records, and a malformed one is exit 2
+    ("previous deletes a foreign record", MINIMAL, {"prev/manifest.json": PREV % '[{"table": "sys_script_fix", "key": "install", "sys_id": "%s", "name": "n"}]' % ("0" * 32)}, ["--previous", "{dir}/prev"], "records[0]: sys_id '00000000000000000000000000000000' is not a record of update set 't'"),
+    ("previous deletes a user", MINIMAL, {"prev/manifest.json": PREV % '[{"table": "sys_user", "key": "k", "sys_id": "s", "name": "n"}]'}, ["--previous", "{dir}/prev"], "records[0]: table 'sys_user' is not one a postclone release ships"),
+    ("previous of another update set", MINIMAL, {"prev/manifest.json": PREV % '[], "update_set": {"id": "other"}'}, ["--previous", "{dir}/prev"], "is a build of update set 'other', not 't'"),
+    ("previous entry not an object", MINIMAL, {"prev/manifest.json": PREV % '[1]'}, ["--previous", "{dir}/prev"], "records[0]: not a record entry"),
+    ("previous entry field not a string", MINIMAL, {"prev/manifest.json": PREV % '[{"table": ["x"], "key": "k", "sys_id": "s", "name": "n"}]'}, ["--previous", "{dir}/prev"], "records[0]: not a record entry"),
+    ("previous deleted not a list", MINIMAL, {"prev/manifest.json": PREV % '[], "deleted": "all"'}, ["--previous", "{dir}/prev"], "'deleted' must be a list of records"),
+    ("previous manifest nested deeply", MINIMAL, {"prev/manifest.json": "[" * 100_000 + "]" * 100_000}, ["--previous", "{dir}/prev"], "nested too deeply"),
+    ("previous manifest with a huge integer", MINIMAL, {"prev/manifest.json": PREV % ("[], \"n\": " + "9" * 5000)}, ["--previous", "{dir}/prev"], "not valid JSON"),
     ("SOURCE_DATE_EPOCH not a number", MINIMAL, {}, ["ENV:SOURCE_DATE_EPOCH=yesterday"], "SOURCE_DATE_EPOCH: 'yesterday' is not a whole number of seconds"),
 ]
 

@@ -247,6 +247,33 @@ def test_upgrade_keeps_sys_ids_and_deletes_what_was_removed(tmp_path):
     assert "    +gs.info('v2');" in r.stdout
 
 
+def test_a_manifest_edited_to_delete_a_foreign_record_is_refused_and_nothing_is_written(tmp_path):
+    """Issue 14, item 8: DELETE updates only for this update set's own records. A carried `deleted`
+    list (the build folder's own manifest) or a --previous manifest naming another sys_id is refused."""
+    v1 = release(tmp_path, "1.4.0", EPOCH)
+    manifest = json.loads((v1 / "manifest.json").read_text())
+    foreign = {"table": "sysauto_script", "key": "ping-hr-endpoint", "name": "Someone else's job",
+               "sys_id": "a" * 32}
+    manifest["deleted"] = [foreign]
+    (v1 / "manifest.json").write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in v1.rglob("*") if p.is_file()}
+    src = tmp_path / "src-1.4.0"
+    for args in ([], ["--force"], ["--check"]):
+        r = run_cli("build", src / "postclone.toml", "--out", tmp_path / "out", *args)
+        assert r.returncode == 2, (args, r.stdout)
+        assert f"manifest.json: deleted[0]: sys_id '{'a' * 32}' is not a record of update set 'acme-postclone'" \
+            in r.stderr
+    assert {p: p.read_bytes() for p in v1.rglob("*") if p.is_file()} == before
+    with pytest.raises(AssertionError):
+        release(tmp_path / "refused", "1.5.0", EPOCH + 86400, previous=v1)
+    assert not (tmp_path / "refused" / "out").exists()
+    # an honest entry of this update set (a record it shipped) is still deleted
+    manifest["deleted"] = [next(r for r in manifest["records"] if r["key"] == "ping-hr-endpoint")]
+    (v1 / "manifest.json").write_text(json.dumps(manifest))
+    v2 = release(tmp_path, "1.5.0", EPOCH + 86400, drop_ping_job, previous=v1)
+    assert [d["key"] for d in json.loads((v2 / "manifest.json").read_text())["deleted"]] == ["ping-hr-endpoint"]
+
+
 def test_diff_of_identical_sets_exits_0_even_across_build_times(tmp_path):
     a = release(tmp_path / "a", "1.4.0", EPOCH)
     b = release(tmp_path / "b", "1.4.0", EPOCH + 999)

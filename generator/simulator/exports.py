@@ -6,12 +6,11 @@ of them (or the simpler {"table": [records]} JSON form) and `write_exports` writ
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from generator.errors import InputError
 from generator.package import XML_DECLARATION
-from generator.readfile import read_regular
+from generator.readfile import parse_json, read_regular
 from generator.xmlread import parse_file
 
 MAX_EXPORT_BYTES = 2 << 30  # one list export: 2 GiB holds well over 1,000,000 users
@@ -33,14 +32,7 @@ def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
 
 
 def _load_json(path: Path) -> dict[str, list[dict[str, str]]]:
-    try:
-        raw = json.loads(read_regular(path, MAX_EXPORT_BYTES, "a JSON export").decode("utf-8"))
-    except json.JSONDecodeError as err:
-        raise InputError(f"{path}:{err.lineno}:{err.colno}: not valid JSON: {err.msg}") from None
-    except UnicodeDecodeError as err:
-        raise InputError(f"{path}: not valid UTF-8: {err.reason}") from None
-    except RecursionError:
-        raise InputError(f"{path}: JSON nested too deeply") from None
+    raw = parse_json(read_regular(path, MAX_EXPORT_BYTES, "a JSON export"), str(path))
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected {{\"table\": [records]}} at the top level")
     out: dict[str, list[dict[str, str]]] = {}
