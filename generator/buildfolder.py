@@ -28,6 +28,7 @@ def target(cfg: Config, out: Path, previous: Path | None) -> tuple[plan.Plan, Pa
     """What `build` decides before it renders anything: the plan (with the DELETE updates of
     `previous`, or those the build folder already carries), the build folder, and the inputs digest."""
     folder = out / plan.folder_name(cfg)
+    prev: dict | None
     if previous:
         prev, source = read_manifest(previous), str(previous)
     else:
