@@ -231,7 +231,8 @@ def test_unreadable_config(tmp_path, capsys):
 
 # ------------------------------------------------------------------ 4. interrupted and concurrent builds
 
-def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkeypatch):
+@pytest.mark.parametrize("exchange", ["renameat2", "fallback"])
+def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkeypatch, exchange):
     import generator.write as b
 
     out = tmp_path / "build"
@@ -239,30 +240,116 @@ def test_a_build_failing_at_any_write_leaves_the_previous_build(tmp_path, monkey
     before = {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()}
     newer = assemble(CFG, epoch=EPOCH + 1)
     writes = len(newer.files) + 1
-    real_open, real_replace = open, os.replace
-    for fail_at in range(writes + 2):  # every file write, then each of the two renames
+    real_open, real_replace, real_exchange = open, os.replace, b._exchange
+    # every file write, then the exchange (or, where there is none, each of the two renames)
+    for fail_at in range(writes + (1 if exchange == "renameat2" else 2)):
         calls = {"n": 0}
 
+        def fail_here() -> bool:
+            calls["n"] += 1
+            return calls["n"] == fail_at + 1
+
         def failing_open(path, mode="r", *args, **kwargs):
-            if "w" in mode:
-                calls["n"] += 1
-                if calls["n"] == fail_at + 1:
-                    raise OSError(28, "No space left on device")
+            if "w" in mode and fail_here():
+                raise OSError(28, "No space left on device")
             return real_open(path, mode, *args, **kwargs)
 
         def failing_replace(src, dst):
-            calls["n"] += 1
-            if calls["n"] == fail_at + 1:
+            if fail_here():
                 raise OSError(5, "Input/output error")
             return real_replace(src, dst)
 
+        def failing_exchange(new, old):
+            if exchange == "fallback":
+                return False
+            if fail_here():
+                raise OSError(5, "Input/output error")
+            return real_exchange(new, old)
+
         monkeypatch.setattr(b, "open", failing_open, raising=False)
         monkeypatch.setattr(b.os, "replace", failing_replace)
+        monkeypatch.setattr(b, "_exchange", failing_exchange)
         with pytest.raises(InputError):
             write(newer, out)
         monkeypatch.undo()
         assert sorted(p.name for p in out.iterdir()) == [first.name], fail_at
         assert {p.relative_to(first): p.read_bytes() for p in first.rglob("*") if p.is_file()} == before, fail_at
+
+
+def test_the_final_swap_is_one_exchange_and_a_kill_at_any_instant_leaves_a_whole_build(tmp_path):
+    """Issue 14, item 9: builds killed (SIGKILL) at many instants; after each, the build folder is
+    whole (every file its manifest lists, with its sha256: the old build or the new one) and the
+    carried DELETE updates are intact. The next build removes the killed builds' temporary folders."""
+    import hashlib
+    import signal
+    import time
+
+    import generator.write as b
+    from generator.buildfolder import listing
+
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").write_text("b")
+    if not b._exchange(tmp_path / "a", tmp_path / "b"):
+        pytest.skip("this system or file system has no atomic exchange (renameat2); the README says so")
+    assert (tmp_path / "a").read_text() == "b" and (tmp_path / "b").is_dir()
+    out = tmp_path / "build"
+    first = write(assemble(CFG, epoch=EPOCH), out)
+    manifest = json.loads((first / "manifest.json").read_text())
+    code = ("import sys; from generator import config; from generator.pipeline import assemble; "
+            "from generator.write import write; cfg = config.load(sys.argv[1]); "
+            "[write(assemble(cfg, epoch=int(sys.argv[3]) + i), __import__('pathlib').Path(sys.argv[2])) "
+            "for i in range(1000)]")
+    seen_tmp = 0
+    for round_ in range(8):
+        proc = subprocess.Popen([sys.executable, "-c", code, str(EXAMPLE), str(out), str(EPOCH + 10 * round_)],
+                                cwd=ROOT)
+        time.sleep(0.6 + 0.07 * round_)  # imports take ~0.3 s; then builds follow one another
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        folder = out / first.name
+        m = json.loads((folder / "manifest.json").read_text())
+        files, odd = listing(folder)
+        assert not odd and files == set(m["files"]) | {"manifest.json"}, round_
+        assert all(hashlib.sha256((folder / n).read_bytes()).hexdigest() == d for n, d in m["files"].items()), round_
+        assert m["records"] == manifest["records"]
+        seen_tmp += sum(1 for p in out.iterdir() if p.name.startswith(b.TMP_PREFIX))
+    # and deterministically: killed just before and just after the one system call that swaps
+    for when in ("before", "after"):
+        patch = ("import os, generator.write as w; real = w._exchange\n"
+                 "def killed(new, old):\n"
+                 f"    {'os._exit(9)' if when == 'before' else 'real(new, old); os._exit(9)'}\n"
+                 "w._exchange = killed\n")
+        one = ("import sys; from generator import config; from generator.pipeline import assemble; "
+               "from generator.write import write; write(assemble(config.load(sys.argv[1]), epoch=int(sys.argv[3])), "
+               "__import__('pathlib').Path(sys.argv[2]))")
+        r = subprocess.run([sys.executable, "-c", patch + one, str(EXAMPLE), str(out), str(EPOCH + 500)], cwd=ROOT)
+        assert r.returncode == 9
+        m = json.loads((out / first.name / "manifest.json").read_text())
+        assert m["source_date_epoch"] == (EPOCH + 500 if when == "after" else m["source_date_epoch"])
+        files, odd = listing(out / first.name)
+        assert not odd and files == set(m["files"]) | {"manifest.json"}
+        assert any(p.name.startswith(b.TMP_PREFIX) for p in out.iterdir())  # the killed build's leftover
+    write(assemble(CFG, epoch=EPOCH), out)
+    assert sorted(p.name for p in out.iterdir()) == [first.name]
+
+
+def test_a_leftover_temporary_folder_is_removed_but_a_live_builds_is_not(tmp_path):
+    import generator.write as b
+
+    out = tmp_path / "build"
+    write(assemble(CFG, epoch=EPOCH), out)
+    dead = out / f"{b.TMP_PREFIX}acme-postclone-1.4.0-dead"
+    (dead / "jobs").mkdir(parents=True)
+    (dead / "jobs" / "half.js").write_text("half")
+    live = out / f"{b.TMP_PREFIX}acme-postclone-1.4.0-live"
+    live.mkdir()
+    stranger = out / ".someone-elses-folder"
+    stranger.mkdir()
+    with b._locked(live):  # a build in progress holds its folder's lock
+        write(assemble(CFG, epoch=EPOCH + 1), out)
+        assert not dead.exists() and live.exists() and stranger.exists()
+    write(assemble(CFG, epoch=EPOCH + 2), out)
+    assert not live.exists() and stranger.exists()
 
 
 def test_concurrent_builds_do_not_mix_files(tmp_path):
