@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.errors import InputError
+from generator import secretscan
+from generator.errors import ConfigError, InputError
 from generator.readfile import read_regular
 from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
 from generator.tomlread import BAD_CHARS_RE, Table, read_toml
@@ -165,6 +166,9 @@ def load(path: str | Path) -> Config:
         job_keys.add(job.key)
         jobs.append(job)
     root.finish()
+    finding = secretscan.config_finding(source, raw.decode("utf-8"), data)
+    if finding:
+        raise ConfigError(finding)
 
     digest = hashlib.sha256(raw)
     for job in jobs:
@@ -307,4 +311,7 @@ def _job_script(t: Table, script_path: Path) -> tuple[Path, str]:
     script = script.replace("\r\n", "\n")
     if BAD_CHARS_RE.search(script):
         t.fail(t.key("script"), f"{script_path} contains a control character XML cannot carry")
+    finding = secretscan.script_finding(str(script_path), script)
+    if finding:
+        raise ConfigError(finding)
     return script_path, script

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -105,6 +106,81 @@ def test_no_artifact_contains_a_secret_like_value():
     blob = "\n".join(build.files.values()) + json.dumps(build.manifest)
     for word in ("password", "passwd", "secret", "token"):
         assert word not in blob.lower()
+
+
+# Issue 14, item 10: values and job scripts that look like credentials. Each value is made up here
+# (split so this file itself holds no token) and must never be echoed.
+SECRET_VALUES = [
+    ("a GitHub token", "gh" + "p_" + "Zq7Lm2Xw9Rt4Vb8Nc1Kd6Hf3Js5Pg0Ya2Ue7Wi"),
+    ("a GitHub token", "github" + "_pat_" + "11ABCDEFG0123456789_abcdefghijklmnopqrstuvwxyzABCDEFG"),
+    ("a Slack token", "xo" + "xb-2048516377-1234567890123-AbCdEfGhIjKl"),
+    ("an AWS access key id", "AK" + "IA" + "Q3EGRTYU5WBNM2K7"),
+    ("an npm token", "np" + "m_" + "a8Fk2Lq9Zx4Wc7Vb1Nm3Hj6Gt5Rp0Ys8Ue2D"),
+    ("a private key", "-----BEGIN OPENSSH " + "PRIVATE KEY-----"),
+    ("a Bearer token", "Authorization: Bea" + "rer Xk29fLq0Zr7WmP4tVb8Nc1Kd"),
+    ("basic-auth credentials", "Authorization: Ba" + "sic c3ZjLmhyOlN1bW1lcjIwMjQh"),
+    ("a password in a URL", "https://svc.hr:" + "Summer2024!@hr.example.com/api"),
+    ("a secret in a URL's query", "https://hr.example.com/feed?access_" + "token=Zr7WmP4tVb8Nc1Kd"),
+    ("a JSON web token", "ey" + "JhbGciOiJIUzI1NiJ9.eyJzdWIiOiJzdmMifQ.Xk29fLq0Zr7WmP4tVb8Nc1Kd"),
+]
+SECRET_LINES = SECRET_VALUES + [
+    ("a password given to setBasicAuth", "r.setBasicAuth('svc.hr', '" + "Summer2024!');"),
+    ("a secret assigned to a name like password or token", "var password = '" + "Summer2024!x';"),
+]
+NOT_SECRETS = [
+    "var token = gs.getProperty('x_acme.hr.token');", "r.setBasicAuth(user, pw);", "var f = 'user_password';",
+    "gr.addQuery('password_needs_reset', true);", "var password = 'changeme';", "// Basic authentication is used",
+    "var url = 'https://acme.service-now.com/api/now/table/sys_user';", "var n = secretCount + tokenTotal;",
+]
+
+
+def _config_with_header(tmp_path, value, comment=""):
+    text = MINIMAL.replace("[environments.dev]", "[environments.dev]\nheader = " + json.dumps(value) + comment)
+    tmp_path.mkdir(exist_ok=True)
+    return write_config(tmp_path, text)
+
+
+@pytest.mark.parametrize("kind,value", SECRET_VALUES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(SECRET_VALUES)])
+def test_a_secret_like_config_value_is_refused_with_file_line_and_kind_never_echoed(tmp_path, capsys, kind, value):
+    path = _config_with_header(tmp_path, value)
+    line = path.read_text().splitlines().index("header = " + json.dumps(value)) + 1
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(path), "--out", str(tmp_path / "out")])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and err.count("\n") == 1
+    assert err.startswith(f"postclone: error: {path}:{line}: environments.dev.header: looks like {kind};")
+    assert "postclone: allow-secret" in err and not (tmp_path / "out").exists()
+    for piece in re.findall(r"[A-Za-z0-9_]{8,}", value):
+        assert piece not in err or piece in ("Authorization", "OPENSSH", "example", "access_token"), piece
+    # the inline marker allows a known false positive
+    config.load(_config_with_header(tmp_path / "allowed", value, "  # postclone: allow-secret"))
+
+
+@pytest.mark.parametrize("kind,line", SECRET_LINES, ids=[f"{k}-{i}" for i, (k, _) in enumerate(SECRET_LINES)])
+def test_a_secret_like_line_in_a_job_script_is_refused_with_file_line_and_kind(tmp_path, kind, line):
+    body = "var r = new sn_ws.RESTMessageV2();\n// " + line + "\n" if kind in dict(SECRET_VALUES) else \
+        "var r = new sn_ws.RESTMessageV2();\n" + line + "\n"
+    path = write_config(tmp_path, MINIMAL + JOB, {"j.js": body})
+    with pytest.raises(ConfigError) as info:
+        config.load(path)
+    assert str(info.value).startswith(f"{tmp_path / 'j.js'}:2: looks like {kind};")
+    allowed = body.replace("\n", "  // postclone: allow-secret\n").replace(
+        "RESTMessageV2();  // postclone: allow-secret", "RESTMessageV2();")
+    write_config(tmp_path, MINIMAL + JOB, {"j.js": allowed})
+    assert config.load(path).jobs[0].script == allowed
+
+
+def test_a_secret_written_with_toml_escapes_is_still_found_by_its_key(tmp_path):
+    text = MINIMAL.replace("[environments.dev]", "[environments.dev]\nheader = \"\\u0041KIAQ3EGRTYU5WBNM2K7\"")
+    with pytest.raises(ConfigError, match=r"postclone.toml: environments.dev.header: looks like an AWS access key id "
+                                          r"\(written with escapes\)"):
+        config.load(write_config(tmp_path, text))
+
+
+@pytest.mark.parametrize("line", NOT_SECRETS)
+def test_ordinary_code_is_not_taken_for_a_secret(tmp_path, line):
+    path = write_config(tmp_path, MINIMAL + JOB, {"j.js": line + "\n"})
+    assert config.load(path).jobs[0].script == line + "\n"
 
 
 # ------------------------------------------------------------------ 3. bad inputs at the command line
