@@ -178,6 +178,16 @@ def main() -> int:
         results["cases"].append(measure("simulate example on the fixture",
                                         postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data",
                                                   str(FIXTURE)), max(3, n // 2)))
+        long_lists = work / "long-lists"
+        long_lists.mkdir()
+        many = ", ".join(f'"user{i}"' for i in range(40_000))
+        (long_lists / "postclone.toml").write_text(
+            '[update_set]\nname = "Long lists"\nversion = "1.0.0"\n[instances]\nproduction = ["prod"]\n'
+            '[environments.dev]\ninstances = ["dev1"]\npurpose = "development"\n'
+            f'[environments.dev.users]\nkeep_users = [{many}]\n[environments.dev.scheduled_jobs]\nkeep = [{many}]\n')
+        results["cases"].append(measure("validate, two 40,000-entry keep lists",
+                                        postclone("validate", str(long_lists / "postclone.toml")), max(3, n // 2),
+                                        env={"POSTCLONE_NO_CACHE": "1"}))
         sdk = ({"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if args.no_sdk
                else now_sdk(work, 3))
         results["cases"].append(sdk)

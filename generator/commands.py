@@ -12,6 +12,7 @@ import click
 from generator import __version__
 from generator.errors import CheckFailed, InputError
 from generator.shortcut import BUILD_OPTIONS
+from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -236,9 +237,14 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
 @click.option("--user", default="admin", show_default=True, help="user_name of the user running the script.")
 @click.option("--engine", type=click.Choice(["v8", "rhino"]), default="v8", show_default=True,
               help="v8 (embedded, mini-racer) or rhino (the `rhino` command).")
+@click.option("--timeout", "timeout_sec", type=click.FloatRange(0.1, 3600), default=DEFAULT_TIMEOUT,
+              show_default=True, metavar="SECONDS",
+              help="Stop the script after this long (on rhino: the whole engine run, data loading included).")
+@click.option("--max-memory", "memory_mib", type=click.IntRange(64, 1 << 20), default=DEFAULT_MAX_MEMORY_MIB,
+              show_default=True, metavar="MIB", help="Stop the script when the engine's heap passes this size.")
 @JSON_OPT
 def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: str | None, user: str,
-             engine: str, as_json: bool) -> None:
+             engine: str, timeout_sec: float, memory_mib: int, as_json: bool) -> None:
     """Run a generated script against instance exports and report every change."""
     from generator import config as cfgmod
     from generator import plan
@@ -268,7 +274,8 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
         script = next(s.text for s in scripts if s.filename == wanted)
     data = load_data(data_path)
     start = time.perf_counter()
-    report = run(script, data, instance, script_name=wanted, user=user, engine=engine)
+    report = run(script, data, instance, script_name=wanted, user=user, engine=engine, timeout_sec=timeout_sec,
+                 memory_mib=memory_mib)
     seconds = time.perf_counter() - start
     if as_json:
         out = report.to_json()

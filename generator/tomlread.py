@@ -31,7 +31,11 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
         raise ConfigError(f"{path}: the file is empty; start from: postclone init {path.name}")
     try:
         return tomllib.loads(text), raw
-    except tomllib.TOMLDecodeError as err:
+    except RecursionError:
+        raise ConfigError(f"{path}: TOML syntax: arrays or tables nested too deeply") from None
+    except ValueError as err:
+        if not isinstance(err, tomllib.TOMLDecodeError):  # an integer too long to convert
+            raise ConfigError(f"{path}: TOML syntax: {str(err).split(';')[0]}") from None
         msg = str(err)
         m = re.search(r"\(at line (\d+), column (\d+)\)", msg)
         if m:
@@ -127,7 +131,8 @@ class Table:
     def strings(self, name: str) -> tuple[str, ...]:
         k = self.spec(name)
         value = self.get(name, list)
-        out = []
+        out: list[str] = []
+        seen: set[str] = set()  # a set: a 40,000-entry keep list is checked in linear time
         for i, item in enumerate(value):
             key = f"{self.key(name)}[{i}]"
             if not isinstance(item, str):
@@ -135,8 +140,9 @@ class Table:
             self.check_text(key, item)
             if not item.strip():
                 self.fail(key, "must not be empty")
-            if item in out:
+            if item in seen:
                 self.fail(key, f"{item!r} is listed twice")
+            seen.add(item)
             out.append(item)
         if len(out) < k.min_items:
             self.fail(self.key(name), k.too_few)

@@ -16,7 +16,7 @@ from generator.render import render_postclone
 from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
 from generator.write import write
-from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, write_config
+from tests.conftest import EPOCH, EXAMPLE, MINIMAL, ROOT, run_cli, write_config
 from tests.hostile import (
     FORBIDDEN,
     HOSTILE,
@@ -303,6 +303,73 @@ def test_unreadable_config(tmp_path, capsys):
     path.chmod(0)
     with pytest.raises(ConfigError, match="cannot read: Permission denied"):
         config.load(path)
+
+
+# Issue 14, item 12: bad input to the other commands is exit 2 with one line, never exit 3.
+def _odd_update_set(path):
+    from lxml import etree
+
+    root = etree.Element("unload", unload_date="2026-01-01 00:00:00")
+    for sys_id, table in (("a" * 300, "sys_script_fix"), ("../../etc/passwd", "sys_x"), ("..", "sys_x"),
+                          ("same", "t"), ("same", "t")):
+        rec = etree.SubElement(root, table, action="INSERT_OR_UPDATE")
+        etree.SubElement(rec, "sys_id").text = sys_id
+        etree.SubElement(rec, "script").text = f"gs.info({sys_id!r});"
+    path.write_bytes(etree.tostring(root, xml_declaration=True, encoding="UTF-8"))
+    return path
+
+
+OTHER_BAD_INPUTS = [
+    ("config with a huge integer", ["validate", "{cfg_huge_int}"], "Exceeds the limit (4300 digits)"),
+    ("config nested deeply", ["validate", "{cfg_deep}"], "TOML syntax: arrays or tables nested too deeply"),
+    ("export nested deeply", ["simulate", "{example}", "--instance", "acmedev", "--data", "{deep_json}"],
+     "deep.json: not valid JSON here: nested too deeply"),
+    ("export with a huge integer", ["simulate", "{example}", "--instance", "acmedev", "--data", "{huge_json}"],
+     "huge.json: not valid JSON here: Exceeds the limit (4300 digits)"),
+    ("extract under a file", ["inspect", "{odd}", "--extract", "{a_file}/sub"], "cannot write the extracted files"),
+    ("previous manifest nested deeply", ["build", "{example}", "--out", "{out}", "--previous", "{deep_json}"],
+     "deep.json: not valid JSON here: nested too deeply"),
+]
+
+
+@pytest.mark.parametrize("args,message", [c[1:] for c in OTHER_BAD_INPUTS], ids=[c[0] for c in OTHER_BAD_INPUTS])
+def test_bad_input_to_any_command_is_exit_2_never_3(tmp_path, args, message):
+    huge = "9" * 5000
+    files = {
+        "cfg_huge_int": MINIMAL.replace('version = "1.0.0"', f'version = "1.0.0"\ncleanup_order = {huge}'),
+        "cfg_deep": MINIMAL + "x = " + "[" * 50_000 + "]" * 50_000 + "\n",
+        "deep_json": "[" * 100_000 + "]" * 100_000,
+        "huge_json": '{"sys_user": [{"sys_id": "1", "n": ' + huge + "}]}",
+        "a_file": "x",
+    }
+    names = {"cfg_huge_int": "huge.toml", "cfg_deep": "deep.toml", "deep_json": "deep.json", "huge_json": "huge.json",
+             "a_file": "a_file"}
+    paths = {}
+    for key, text in files.items():
+        paths[key] = tmp_path / names[key]
+        paths[key].write_text(text)
+    paths.update(example=EXAMPLE, odd=_odd_update_set(tmp_path / "odd.xml"), out=tmp_path / "out")
+    r = run_cli(*[a.format(**paths) for a in args])
+    assert r.returncode == 2, r.stderr
+    assert r.stderr.startswith("postclone: error: ") and r.stderr.count("\n") == 1 and message in r.stderr
+    assert "Traceback" not in r.stderr and "internal error" not in r.stderr
+
+
+def test_extract_makes_every_name_from_the_file_safe_and_distinct(tmp_path):
+    r = run_cli("inspect", _odd_update_set(tmp_path / "odd.xml"), "--extract", tmp_path / "x")
+    assert r.returncode == 0, r.stderr
+    written = sorted(p.relative_to(tmp_path / "x").as_posix() for p in (tmp_path / "x").rglob("*") if p.is_file())
+    assert all(len(part) <= 120 and not part.startswith(".") for name in written for part in name.split("/"))
+    assert "t/same.script.js" in written and "t/same-2.script.js" in written
+    assert "sys_x/etc_passwd.script.js" in written and "sys_x/_.script.js" in written
+    assert all((tmp_path / "x") in (tmp_path / "x" / n).resolve().parents for n in written)
+
+
+def test_duplicate_checks_of_long_lists_still_name_the_duplicate(tmp_path):
+    many = [f"user{i}" for i in range(40_000)]
+    text = MINIMAL + "[environments.dev.users]\nkeep_users = " + json.dumps(many + ["user39999"]) + "\n"
+    with pytest.raises(ConfigError, match=r"keep_users\[40000\]: 'user39999' is listed twice"):
+        config.load(write_config(tmp_path, text))
 
 
 # ------------------------------------------------------------------ 4. interrupted and concurrent builds

@@ -96,3 +96,69 @@ def test_guarded_job_runs_only_on_its_instances():
 def test_simulate_bad_input_exits_2(args, message):
     r = run_cli("simulate", EXAMPLE, "--instance", "acmetest", *args)
     assert r.returncode == 2 and r.stderr.startswith(message)
+
+
+# ------------------------------------------------------------------ bounded runs (issue 14, item 11)
+
+RUNAWAY_JOB = '[[jobs]]\nname = "Runaway"\nrun_on = ["dev1"]\nscript = "j.js"\n'
+LOOP = "var n = 0;\nwhile (true) { n++; }\n"
+HOG = "var keep = [];\nfor (var i = 0; ; i++) { keep.push({i: i, s: 'k' + i, t: [i, i + 1, i + 2]}); }\n"
+
+
+def _engine_processes() -> set[int]:
+    """PIDs of running JVMs started by a Rhino run of postclone (their command line names the runner)."""
+    import os
+
+    found = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                cmd = fh.read()
+        except OSError:
+            continue
+        if b"postclone-rhino-" in cmd:
+            found.add(int(pid))
+    return found
+
+
+@pytest.mark.parametrize("engine", ["v8", "rhino"])
+def test_a_script_that_never_ends_is_stopped_at_the_timeout_with_one_line(tmp_path, engine):
+    import time
+
+    from tests.conftest import MINIMAL, engine_or_skip, write_config
+
+    engine_or_skip(engine)
+    path = write_config(tmp_path, MINIMAL + RUNAWAY_JOB, {"j.js": LOOP})
+    start = time.perf_counter()
+    r = run_cli("simulate", path, "--instance", "dev1", "--data", FIXTURE, "--job", "runaway", "--engine", engine,
+                "--timeout", "3")
+    seconds = time.perf_counter() - start
+    assert r.returncode == 1, r.stderr
+    assert r.stderr == (f"postclone: the script ran longer than 3 s on {engine} and was stopped (--timeout 3; a loop "
+                        "that never ends? nothing of this run is reported)\n")
+    assert r.stdout == "" and seconds < 20
+    if engine == "rhino":
+        assert not _engine_processes()  # the shell and the JVM of the run were both killed
+
+
+@pytest.mark.parametrize("engine", ["v8", "rhino"])
+def test_a_script_that_allocates_without_end_is_stopped_at_the_memory_cap(tmp_path, engine):
+    from tests.conftest import MINIMAL, engine_or_skip, write_config
+
+    engine_or_skip(engine)
+    path = write_config(tmp_path, MINIMAL + RUNAWAY_JOB, {"j.js": HOG})
+    r = run_cli("simulate", path, "--instance", "dev1", "--data", FIXTURE, "--job", "runaway", "--engine", engine,
+                "--max-memory", "256", "--timeout", "120")
+    assert r.returncode == 1, r.stderr
+    assert r.stderr == (f"postclone: the script used more than 256 MiB on {engine} and was stopped (--max-memory 256; "
+                        "nothing of this run is reported)\n")
+    if engine == "rhino":
+        assert not _engine_processes()
+
+
+def test_the_default_limits_let_the_example_run_on_both_engines():
+    from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
+
+    assert 5 <= DEFAULT_TIMEOUT < 60 and DEFAULT_MAX_MEMORY_MIB >= 1024
+    r = run_cli("simulate", EXAMPLE, "--instance", "acmedev", "--data", FIXTURE, "--timeout", "0")
+    assert r.returncode == 2 and "--timeout" in r.stderr

@@ -197,34 +197,51 @@ def problem_lines(us: UpdateSet) -> list[str]:
 
 
 def extract(us: UpdateSet, folder: Path) -> list[Path]:
-    """Write each script field to <table>/<sys_id>.<field>.js and each record as pretty XML."""
+    """Write each script field to <table>/<sys_id>.<field>.js and each record as pretty XML.
+
+    Names come from the file, so each is made safe: only letters, digits, '.', '_' and '-', no leading
+    dot, at most 100 characters (a longer one is shortened and keeps a hash of the whole), and two
+    records that would share a name get -2, -3, ... Every text is made first, then written; a folder
+    that cannot be written is exit 2 with the path."""
     from lxml import etree
 
-    written: list[Path] = []
+    texts: dict[Path, str] = {}
+    used: set[tuple[str, str]] = set()
     for r in us.rows:
-        base = folder / _safe(r.table or "unknown")
-        base.mkdir(parents=True, exist_ok=True)
-        stem = _safe(r.sys_id or r.name or "record")
+        table = _safe(r.table or "unknown")
+        stem, n = _safe(r.sys_id or r.name or "record"), 1
+        while (table, stem if n == 1 else f"{stem}-{n}") in used:
+            n += 1
+        stem = stem if n == 1 else f"{stem}-{n}"
+        used.add((table, stem))
+        base = folder / table
         for name, value in r.fields.items():
             if script_field(name) and value.strip():
-                p = base / f"{stem}.{name.replace('#', '.')}.js"
-                p.write_text(value, encoding="utf-8")
-                written.append(p)
+                texts[base / f"{stem}.{_safe(name.replace('#', '.'))}.js"] = value
         if r.payload.strip():
             inner = etree.fromstring(r.payload.encode("utf-8"), _parser())
             etree.indent(inner, space="    ")
             text = etree.tostring(inner, encoding="unicode")
         else:
             rec = etree.Element(r.table or "record", action=r.action)
-            for k, v in r.fields.items():
-                etree.SubElement(rec, k).text = v
+            for k, v in r.fields.items():  # tags read from the file; a second copy "script#2" becomes <script.2>
+                etree.SubElement(rec, k.replace("#", ".")).text = v
             etree.indent(rec, space="    ")
             text = etree.tostring(rec, encoding="unicode")
-        p = base / f"{stem}.xml"
-        p.write_text(text + "\n", encoding="utf-8")
-        written.append(p)
-    return written
+        texts[base / f"{stem}.xml"] = text + "\n"
+    try:
+        for path, text in texts.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+    except OSError as err:
+        raise InputError(f"{err.filename or folder}: cannot write the extracted files: {err.strerror}") from None
+    return list(texts)
 
 
 def _safe(name: str) -> str:
-    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._") or "_"
+    import hashlib
+
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("._-") or "_"
+    if len(safe) > 100:
+        safe = safe[:80] + "-" + hashlib.sha256(name.encode("utf-8")).hexdigest()[:12]
+    return safe

@@ -1,1 +1,7 @@
 """The test bed: run generated scripts against an emulated ServiceNow instance and report every change."""
+
+# Bounds of one simulated run (`simulate --timeout`, `--max-memory`; kept here so the command line
+# reads them without importing the engines): a script that loops or allocates without end is
+# stopped, and the machine keeps its memory.
+DEFAULT_TIMEOUT = 20.0  # seconds; the example's scripts take well under one on either engine
+DEFAULT_MAX_MEMORY_MIB = 4096  # the engine's heap: V8's hard limit, Rhino's JVM -Xmx

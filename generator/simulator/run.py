@@ -13,15 +13,22 @@ The script runs exactly as stored in the update set: same text, no rewriting.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from generator.errors import InputError
+from generator.errors import CheckFailed, InputError
+from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
 from generator.simulator.report import RawRun, Report, build_report
+
+
+class EngineLimit(CheckFailed):
+    """The engine was stopped: the script ran past the time limit or the memory cap. Exit code 1."""
 
 GLIDE_DIR = Path(__file__).resolve().parent / "glide"
 # The Glide emulation's parts, in the order they run inside one shared function scope.
@@ -49,23 +56,40 @@ def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None
             "staleSchedules": stale_schedules}
 
 
-def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
-    from py_mini_racer import MiniRacer
+def _limit_text(what: str, engine: str, timeout_sec: float, memory_mib: int) -> str:
+    if what == "time":
+        return (f"the script ran longer than {timeout_sec:g} s on {engine} and was stopped (--timeout {timeout_sec:g}; "
+                "a loop that never ends? nothing of this run is reported)")
+    return (f"the script used more than {memory_mib} MiB on {engine} and was stopped (--max-memory {memory_mib}; "
+            "nothing of this run is reported)")
+
+
+def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = DEFAULT_TIMEOUT,
+           memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> RawRun:
+    from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer
 
     # The context is closed deterministically (mini-racer's advice): left to garbage collection at
     # interpreter exit, its V8 threads can be torn down in the wrong order and the process may hang.
     with MiniRacer() as ctx:
-        ctx.eval(glide_source())
-        # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
-        ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
-        error = None
+        ctx.set_hard_memory_limit(memory_mib * 1024 * 1024)
         try:
-            ctx.eval(script, timeout_sec=timeout_sec)
-        except Exception as err:  # noqa: BLE001 - any JS failure is the script's failure
-            error = _js_error(str(err))
-            del err
-        result = json.loads(str(ctx.eval("__pc.result()")))
-        state = json.loads(str(ctx.eval("__pc.dump()"))) if keep_state else None
+            ctx.eval(glide_source())
+            # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
+            ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
+            error = None
+            try:
+                ctx.eval(script, timeout_sec=timeout_sec)
+            except (JSTimeoutException, JSOOMException):
+                raise
+            except Exception as err:  # noqa: BLE001 - any other JS failure is the script's failure
+                error = _js_error(str(err))
+                del err
+            result = json.loads(str(ctx.eval("__pc.result()", timeout_sec=timeout_sec)))
+            state = json.loads(str(ctx.eval("__pc.dump()", timeout_sec=timeout_sec))) if keep_state else None
+        except JSTimeoutException:
+            raise EngineLimit(_limit_text("time", "v8", timeout_sec, memory_mib)) from None
+        except JSOOMException:
+            raise EngineLimit(_limit_text("memory", "v8", timeout_sec, memory_mib)) from None
     return RawRun(result, error, state)
 
 
@@ -94,7 +118,11 @@ def rhino_available() -> str | None:
     return shutil.which("rhino")
 
 
-def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = 600) -> RawRun:
+def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = False,
+              timeout_sec: float = DEFAULT_TIMEOUT, memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> RawRun:
+    """Run on Rhino in its own process group (the `rhino` command is a shell script that starts
+    java, so killing only the child would leave the JVM running). The time limit covers the whole
+    engine run, the JVM's start and the data's load included; the memory cap is the JVM's -Xmx."""
     rhino = rhino_available()
     if not rhino:
         raise InputError("--engine rhino: the rhino command is not installed (Debian: apt-get install rhino)")
@@ -112,23 +140,48 @@ def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = Fals
             "state": ", state: JSON.parse(__pc.dump())" if keep_state else "",
         }
         (t / "runner.js").write_text(runner, encoding="utf-8")
-        proc = subprocess.run([rhino, "-opt", "-1", "-encoding", "UTF-8", str(t / "runner.js")],
-                              capture_output=True, text=True, timeout=timeout_sec)
-    marker = proc.stdout.rfind("__PC_RESULT__")
+        env = {**os.environ, "JAVA_TOOL_OPTIONS": f"-Xmx{memory_mib}m -XX:+ExitOnOutOfMemoryError"}
+        proc = subprocess.Popen([rhino, "-opt", "-1", "-encoding", "UTF-8", str(t / "runner.js")], env=env,
+                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout_sec)
+        except subprocess.TimeoutExpired:
+            raise EngineLimit(_limit_text("time", "rhino", timeout_sec, memory_mib)) from None
+        finally:
+            _kill_group(proc)
+    marker = stdout.rfind("__PC_RESULT__")
     if marker < 0:
-        raise RuntimeError(f"rhino failed (exit {proc.returncode}): {(proc.stderr or proc.stdout)[-2000:]}")
-    payload = json.loads(proc.stdout[marker + len("__PC_RESULT__"):])
+        if "OutOfMemoryError" in stderr:
+            raise EngineLimit(_limit_text("memory", "rhino", timeout_sec, memory_mib))
+        raise RuntimeError(f"rhino failed (exit {proc.returncode}): {(stderr or stdout)[-2000:]}")
+    payload = json.loads(stdout[marker + len("__PC_RESULT__"):])
     return RawRun(payload["result"], payload["error"], payload.get("state"))
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Kill every process of the engine's group (the shell, the JVM) and reap the child."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+    if proc.stdout:
+        proc.stdout.close()
+    if proc.stderr:
+        proc.stderr.close()
 
 
 
 def simulate(script: str, data: dict, instance: str, *, script_name: str = "script", user: str = "admin",
              engine: str = "v8", now: str = DEFAULT_NOW, throw_on: dict[str, str] | None = None,
-             tables: list[str] | None = None, keep_state: bool = False, stale_schedules: bool = False) -> Report:
+             tables: list[str] | None = None, keep_state: bool = False, stale_schedules: bool = False,
+             timeout_sec: float = DEFAULT_TIMEOUT, memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> Report:
     """Run `script` on `data` as `instance`. Faults to inject: `throw_on` (table -> message: every query
     on it throws) and `stale_schedules` (a job saved inactive keeps its schedule row: whether the bulk
-    update runs the rule that removes it is not documented)."""
+    update runs the rule that removes it is not documented). A run past `timeout_sec` or `memory_mib`
+    raises EngineLimit."""
     options = _options(instance, user, now, throw_on, tables or [], stale_schedules)
     runner = run_rhino if engine == "rhino" else run_v8
-    raw = runner(script, data, options, keep_state=keep_state)
+    raw = runner(script, data, options, keep_state=keep_state, timeout_sec=timeout_sec, memory_mib=memory_mib)
     return build_report(script_name, instance, engine, raw)
