@@ -22,7 +22,7 @@ from typing import Any, Iterator
 ALLOW_MARKER = "postclone: allow-secret"
 NAMES = r"(?:passw(?:or)?d|pwd|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|credential|auth)"
 
-# (what it looks like, pattern); a pattern with a group "check" is confirmed by CHECKS below.
+# (what it looks like, pattern); the text of a pattern's group "check" must also pass CONFIRM[kind].
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((kind, re.compile(rx)) for kind, rx in (
     ("a GitHub token", r"\b(?:gh[pousr]_[A-Za-z0-9]{36,}|github_pat_[A-Za-z0-9_]{40,})"),
     ("a Slack token", r"\bxox[abposre]-[A-Za-z0-9-]{10,}"),
@@ -66,26 +66,27 @@ def _basic(value: str) -> bool:
     return ":" in decoded and decoded.isprintable()
 
 
-def _confirmed(kind: str, m: re.Match[str]) -> bool:
-    value = m.groupdict().get("check")
-    if value is None:
-        return True
-    if kind == "basic-auth credentials":
-        return _basic(value)
-    if kind == "a password in a URL":
-        return not PLACEHOLDER.match(value)
-    if kind == "a Bearer token":
-        return _looks_random(value)
-    if kind == "a password given to setBasicAuth":
-        return not PLACEHOLDER.match(value)
-    return _looks_random(value)
+def _not_placeholder(value: str) -> bool:
+    return not PLACEHOLDER.match(value)
+
+
+# How the captured part of each pattern is confirmed (the token formats need no more than the pattern).
+CONFIRM = {
+    "basic-auth credentials": _basic,  # base64 of user:password
+    "a password in a URL": _not_placeholder,
+    "a password given to setBasicAuth": _not_placeholder,
+    "a Bearer token": _looks_random,
+    "a secret assigned to a name like password or token": _looks_random,
+    "a secret in a URL's query": _looks_random,
+}
 
 
 def matches(text: str) -> Iterator[tuple[str, str]]:
     """(what it looks like, the matching text) for each secret-looking piece of `text`."""
     for kind, rx in PATTERNS:
         for m in rx.finditer(text):
-            if _confirmed(kind, m):
+            value = m.groupdict().get("check")
+            if value is None or CONFIRM[kind](value):
                 yield kind, m.group(0)
 
 
@@ -116,7 +117,7 @@ def config_finding(source: str, raw_text: str, data: dict) -> str | None:
             if where is not None and ALLOW_MARKER in lines[where - 1]:
                 continue
             return f"{source}:{where}: {key}: looks like {kind}; {HINT}" if where is not None else \
-                f"{source}: {key}: looks like {kind} (written with escapes); {HINT}"
+                f"{source}: {key}: looks like {kind} (written with escapes or across lines); {HINT}"
     return None
 
 

@@ -173,7 +173,7 @@ def test_a_secret_like_line_in_a_job_script_is_refused_with_file_line_and_kind(t
 def test_a_secret_written_with_toml_escapes_is_still_found_by_its_key(tmp_path):
     text = MINIMAL.replace("[environments.dev]", "[environments.dev]\nheader = \"\\u0041KIAQ3EGRTYU5WBNM2K7\"")
     with pytest.raises(ConfigError, match=r"postclone.toml: environments.dev.header: looks like an AWS access key id "
-                                          r"\(written with escapes\)"):
+                                          r"\(written with escapes or across lines\)"):
         config.load(write_config(tmp_path, text))
 
 

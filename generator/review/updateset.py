@@ -55,6 +55,11 @@ class UpdateSet:
 IRREGULAR = {"_Comment": "a comment", "_ProcessingInstruction": "a processing instruction"}
 
 
+def _irregular(node) -> str:
+    """What a node inside a field is when it is not text or an element ("a comment"), else ""."""
+    return IRREGULAR.get(type(node).__name__, "")
+
+
 def _fields(record, where: str, problems: list[str]) -> dict[str, str]:
     """Every field of `record` read whole: its text with any child element as markup (so nothing in it
     can hide from diff or extract). Reported: a comment or processing instruction in a field, a child
@@ -64,37 +69,30 @@ def _fields(record, where: str, problems: list[str]) -> dict[str, str]:
     from lxml import etree
 
     fields: dict[str, str] = {}
+    copies: dict[str, int] = {}
     for c in record:
         if not isinstance(c.tag, str):
             continue
-        parts = [c.text or ""]
-        odd: set[str] = set()
-        mixed = False
-        for child in c:
-            kind = IRREGULAR.get(type(child).__name__)
-            if kind:
-                odd.add(kind)
-            else:
-                parts.append(etree.tostring(child, encoding="unicode", with_tail=False))
-                mixed = mixed or bool((c.text or "").strip() and "".join(child.itertext()).strip())
-            if (child.tail or "").strip():
-                mixed = mixed or not kind
-            parts.append(child.tail or "")
-        if mixed:
+        elements = [child for child in c if not _irregular(child)]
+        direct = (c.text or "") + "".join(child.tail or "" for child in c)  # the field's own text
+        odd = {_irregular(child) for child in c if _irregular(child)}
+        if elements and (any((e.tail or "").strip() for e in elements)
+                         or ((c.text or "").strip() and any("".join(e.itertext()).strip() for e in elements))):
             odd.add("child elements mixed with text")
         if odd:
             what = " and ".join(sorted(odd))
             problems.append(f"{where}:{c.sourceline}: field <{c.tag}> of <{record.tag}> holds {what}, "
                             "not only text: all of it is shown")
-        name, copy = c.tag, 1
-        while name in fields:
-            copy += 1
-            name = f"{c.tag}#{copy}"
-        nested = len(c) and not "".join(parts[::2]).strip()  # a nested record (legacy format), not a field
+        copies[c.tag] = copy = copies.get(c.tag, 0) + 1
+        name = c.tag if copy == 1 else f"{c.tag}#{copy}"
+        nested = elements and not direct.strip()  # a nested record (legacy format), not a field
         if copy > 1 and not nested:
             problems.append(f"{where}:{c.sourceline}: field <{c.tag}> of <{record.tag}> is given {copy} times: "
                             f"this copy is shown as {name!r}")
-        fields[name] = "".join(parts)
+        # the value: the text, each child element as its markup, comments and processing instructions left out
+        fields[name] = (c.text or "") + "".join(
+            ("" if _irregular(child) else etree.tostring(child, encoding="unicode", with_tail=False))
+            + (child.tail or "") for child in c)
     return fields
 
 
