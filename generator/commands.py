@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from generator import __version__
+from generator.console import detail, say
 from generator.errors import CheckFailed, InputError
 from generator.shortcut import BUILD_OPTIONS
 from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
@@ -22,13 +23,17 @@ def _emit(data: dict, as_json: bool, human: str) -> None:
     if as_json:
         click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(human)
+        say(human)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="postclone")
-@click.option("--debug", is_flag=True, help="Show a traceback on internal errors.")
-def cli(debug: bool) -> None:
+# The global flags are taken out of the arguments by cli.py (anywhere on the line, see console.py);
+# they are declared here so that --help lists them.
+@click.option("--debug", is_flag=True, help="Show a traceback on internal errors (also after the command).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and warnings (also after the command).")
+@click.option("-v", "--verbose", is_flag=True, help="Print more detail on stderr (also after the command).")
+def cli(debug: bool, quiet: bool, verbose: bool) -> None:
     """Guarded ServiceNow post-clone automation from one TOML file.
 
     The pipeline is config -> plan -> render -> validate -> package -> write. Start with
@@ -50,7 +55,7 @@ def init(config: Path, force: bool) -> None:
         config.write_text(text, encoding="utf-8")
     except OSError as err:
         raise InputError(f"{config}: cannot write: {err.strerror}") from None
-    click.echo(f"wrote {config}: edit the instance names, then run: postclone build {config}")
+    say(f"wrote {config}: edit the instance names, then run: postclone build {config}")
 
 
 @cli.command()
@@ -128,7 +133,9 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         _emit({"folder": str(folder), "unchanged": True, "seconds": round(seconds, 3)}, as_json,
               up_to_date_text(folder, seconds))
         return
-    result = assemble_plan(the_plan, cache=Cache.default(), inputs=inputs)
+    cache = Cache.default()
+    detail(f"inputs digest {inputs}; validation cache {cache.path if cache else 'off (POSTCLONE_NO_CACHE=1)'}")
+    result = assemble_plan(the_plan, cache=cache, inputs=inputs)
     folder = write(result, out)
     seconds = time.perf_counter() - start
     files = sorted([*result.files, "manifest.json"])
@@ -172,9 +179,9 @@ def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
             data["extracted"] = [str(p) for p in written]
         click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(updateset.inspect_text(us))
+        say(updateset.inspect_text(us))
         if extract is not None:
-            click.echo(f"extracted {len(written)} files into {extract}/")
+            say(f"extracted {len(written)} files into {extract}/")
     if us.problems:
         raise CheckFailed(f"{len(us.problems)} fields hold more than text or are given twice (see above)")
 
@@ -193,7 +200,7 @@ def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(diff.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(diff.diff_text(a, b, changes))
+        say(diff.diff_text(a, b, changes))
     if changes or a.problems or b.problems:
         raise CheckFailed("")
 
@@ -282,7 +289,7 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
         out["seconds"] = round(seconds, 3)
         click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
     else:
-        click.echo(report.to_text() + f" ({seconds:.2f}s)")
+        say(report.to_text() + f" ({seconds:.2f}s)")
     if not report.ok:
         raise CheckFailed("")
 
@@ -301,7 +308,7 @@ def snapshot(out: Path, users: int, jobs: int) -> None:
         write_exports(data, out)
     except OSError as err:
         raise InputError(f"{out}: cannot write: {err.strerror}") from None
-    click.echo(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
+    say(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
 
 
 @cli.command("audit-jobs")
@@ -318,6 +325,6 @@ def audit_jobs(data_path: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(to_json(findings, examined), indent=2, sort_keys=True))
     else:
-        click.echo(to_text(findings, examined))
+        say(to_text(findings, examined))
     if findings:
         raise CheckFailed("")

@@ -8,8 +8,9 @@ class ExitCode(IntEnum):
 
     OK = 0
     DIFFERENCE = 1  # a check found a difference, or a simulated script failed
-    BAD_INPUT = 2  # configuration, files, usage
+    BAD_INPUT = 2  # configuration, files, usage, file-system errors
     INTERNAL = 3  # a bug: traceback only with --debug
+    INTERRUPTED = 130  # Ctrl-C (128 + SIGINT, as shells report it)
 
 
 class PostcloneError(Exception):
@@ -36,3 +37,11 @@ class CheckFailed(PostcloneError):
     """A check found a difference or a simulated script failed. Exit code 1."""
 
     exit_code = ExitCode.DIFFERENCE
+
+
+class Interrupted(BaseException):
+    """Ctrl-C, raised by the command line's SIGINT handler. A BaseException of its own (not
+    KeyboardInterrupt), so no library on the way catches it and prints its own lines. Exit code 130."""
+
+    exit_code = ExitCode.INTERRUPTED
+    message = "postclone: interrupted"

@@ -23,7 +23,7 @@ class Option:
 
 # `postclone build`'s options (generator/commands.py declares them from here).
 BUILD_OPTIONS = {
-    "out": Option(("--out",), "Folder that receives <id>-<version>/.", True, "build"),
+    "out": Option(("-o", "--out"), "Folder that receives <id>-<version>/.", True, "build"),
     "previous": Option(("--previous",), "The previous release's build folder (or manifest.json): records it "
                        "shipped that this config no longer has are emitted as DELETE updates.", True),
     "check": Option(("--check",), "Write nothing; exit 1 if the build folder is missing or stale."),

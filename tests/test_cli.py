@@ -138,3 +138,71 @@ def test_wheel_works_from_another_folder(tmp_path):
     r = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import generator.render as r; print(r.templates_dir())"],
                        cwd=elsewhere, env=env, capture_output=True, text=True)
     assert str(pth) in r.stdout and str(ROOT) not in r.stdout
+
+
+# ------------------------------------------------------------------ conventions (issue 15, items 5-7)
+
+def test_global_flags_are_accepted_after_the_command_too(tmp_path):
+    r = run_cli("validate", EXAMPLE, "--debug")
+    assert r.returncode == 0 and r.stdout.startswith("ok: ")
+    r = run_cli("build", EXAMPLE, "-o", tmp_path / "out", "--quiet")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "", "")
+    assert (tmp_path / "out" / "acme-postclone-1.4.0" / "manifest.json").is_file()
+    r = run_cli("-q", "build", EXAMPLE, "-o", tmp_path / "out")  # the shortcut's "up to date" is quiet too
+    assert (r.returncode, r.stdout) == (0, "")
+    r = run_cli("build", EXAMPLE, "--out", tmp_path / "out", "--force", "--verbose")
+    assert r.returncode == 0 and r.stdout.startswith("built ")
+    assert r.stderr.startswith("postclone: inputs digest ") and "; validation cache " in r.stderr
+
+
+def test_usage_errors_are_one_line_naming_the_help(tmp_path):
+    r = run_cli("build", "x.toml", "--bogus")
+    assert r.returncode == 2
+    assert r.stderr == "postclone: error: No such option '--bogus'. Did you mean '--out'? (see: postclone build --help)\n"
+
+
+@pytest.mark.parametrize("args,error,code", [
+    (["build", "missing.toml", "--json"], "missing.toml: file not found", 2),
+    (["build", "x.toml", "--bogus", "--json"], "No such option '--bogus'. Did you mean '--out'? (see: postclone build --help)", 2),
+    (["diff", "a.xml", "b.xml", "--json"], "a.xml: file not found", 2),
+])
+def test_with_json_errors_are_json_on_stdout_too(tmp_path, args, error, code):
+    import json
+
+    r = run_cli(*args, cwd=tmp_path)
+    assert r.returncode == code
+    assert json.loads(r.stdout) == {"ok": False, "error": error, "exit_code": code}
+    assert r.stderr == f"postclone: error: {error}\n"
+
+
+def test_a_file_system_error_anywhere_is_exit_2_with_one_line(tmp_path, monkeypatch, capsys):
+    import generator.write
+    from generator import cli
+
+    def refused(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "out"))
+
+    monkeypatch.setattr(generator.write, "write", refused)
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main(["build", str(EXAMPLE), "--out", str(tmp_path / "out"), "--force"])
+    assert exit_info.value.code == 2
+    assert capsys.readouterr().err == f"postclone: error: {tmp_path / 'out'}: Permission denied\n"
+
+
+@pytest.mark.parametrize("engine", ["v8", "rhino"])
+def test_ctrl_c_is_one_line_and_exit_130_with_no_engine_noise(tmp_path, engine):
+    import signal
+    import time
+
+    from tests.conftest import engine_or_skip
+
+    engine_or_skip(engine)
+    (tmp_path / "j.js").write_text("var n = 0;\nwhile (true) { n++; }\n")
+    path = write_config(tmp_path, MINIMAL + '[[jobs]]\nname = "Runaway"\nrun_on = ["dev1"]\nscript = "j.js"\n')
+    proc = subprocess.Popen([sys.executable, "-m", "generator", "simulate", str(path), "--instance", "dev1", "--data",
+                             str(ROOT / "examples" / "acme" / "instance"), "--job", "runaway", "--engine", engine,
+                             "--timeout", "120"], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    time.sleep(3)  # the script is running by now
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert (proc.returncode, out, err) == (130, "", "postclone: interrupted\n")

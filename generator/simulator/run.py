@@ -18,11 +18,12 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 from functools import lru_cache
 from pathlib import Path
 
-from generator.errors import CheckFailed, InputError
+from generator.errors import CheckFailed, InputError, Interrupted
 from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
 from generator.simulator.report import RawRun, Report, build_report
 
@@ -86,6 +87,12 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
                 del err
             result = json.loads(str(ctx.eval("__pc.result()", timeout_sec=timeout_sec)))
             state = json.loads(str(ctx.eval("__pc.dump()", timeout_sec=timeout_sec))) if keep_state else None
+        except Interrupted:
+            # Ctrl-C while V8 runs: tearing the context down from here makes mini-racer's event loop
+            # print tracebacks, so the process ends at once (nothing of a simulation is on disk).
+            sys.stderr.write(Interrupted.message + "\n")
+            sys.stderr.flush()
+            os._exit(Interrupted.exit_code)
         except JSTimeoutException:
             raise EngineLimit(_limit_text("time", "v8", timeout_sec, memory_mib)) from None
         except JSOOMException:
