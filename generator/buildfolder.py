@@ -76,6 +76,38 @@ def _manifest(folder: Path) -> dict:
     return data
 
 
+def written_by_postclone(folder: Path) -> bool:
+    """Whether `folder` is a build folder postclone wrote: a real folder whose manifest.json (a regular
+    file, not a link) says so. `build` replaces nothing else."""
+    if os.path.islink(folder) or not folder.is_dir():
+        return False
+    try:
+        return _manifest(folder).get("tool") == "postclone"
+    except (OSError, InputError, ValueError):
+        return False
+
+
+def record_changes(build: "Build", folder: Path) -> list[str]:
+    """The records whose update set entries differ between the build folder on disk and `build`, one
+    line each ("changed sysauto_script 'Nightly HR sync': script"); [] when the old update set cannot
+    be read (the file differences still say what is off)."""
+    from generator.review import diff, updateset
+
+    names = [n for n in listing(folder)[0] if n.startswith("sys_remote_update_set_") and n.endswith(".xml")]
+    if len(names) != 1:
+        return []
+    try:
+        old = updateset.parse(read_file(folder, names[0]), folder / names[0])
+        new = updateset.parse(build.files[build.update_set_file].encode("utf-8"), folder / build.update_set_file)
+    except InputError:
+        return []
+    out = []
+    for c in diff.diff(old, new):
+        fields = f": {', '.join(sorted(c.fields))}" if c.fields else ""
+        out.append(f"{c.kind} {c.table} {c.name!r}{fields}")
+    return out
+
+
 def unchanged(folder: Path, inputs: str) -> bool:
     """True when `folder` holds a complete, untouched build of exactly these inputs (and no link)."""
     try:

@@ -4,13 +4,14 @@ reports; errors propagate to the one boundary in generator/cli.py."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from pathlib import Path
 
 import click
 
 from generator import __version__
-from generator.console import detail, say
+from generator.console import detail, say, warn
 from generator.errors import CheckFailed, InputError
 from generator.shortcut import BUILD_OPTIONS
 from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
@@ -50,7 +51,11 @@ def init(config: Path, force: bool) -> None:
 
     if config.exists() and not force:
         raise InputError(f"{config}: already exists (use --force to overwrite)")
-    text = (templates_dir() / "starter.toml").read_text(encoding="utf-8")
+    from generator.config import slug
+
+    # An explicit update_set.id, from the file's name: renaming the update set later keeps every sys_id.
+    text = (templates_dir() / "starter.toml").read_text(encoding="utf-8").replace(
+        'id = "post-clone-automation"', f'id = "{slug(config.stem)}"', 1)
     try:
         config.write_text(text, encoding="utf-8")
     except OSError as err:
@@ -101,7 +106,15 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     import os
 
     from generator import config as cfgmod
-    from generator.buildfolder import compare, read_manifest, target, unchanged, up_to_date_text
+    from generator.buildfolder import (
+        compare,
+        read_manifest,
+        record_changes,
+        target,
+        unchanged,
+        up_to_date_text,
+        written_by_postclone,
+    )
     from generator.pipeline import assemble_plan
     from generator.plan import MANIFEST_FILE
     from generator.validate import Cache
@@ -121,10 +134,14 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
         candidates = {inputs, the_plan.inputs_digest(str(existing.get("source_date_epoch")))}
         found = str(existing.get("inputs_digest", ""))
         want = found if found in candidates else inputs
-        differences = compare(assemble_plan(the_plan, epoch=epoch, cache=Cache.default(), inputs=want), folder)
+        expected = assemble_plan(the_plan, epoch=epoch, cache=Cache.default(), inputs=want)
+        differences = compare(expected, folder)
+        records = record_changes(expected, folder) if differences else []
         human = (f"{folder}/ is up to date" if not differences else
-                 f"{folder}/ is stale; run: postclone build {config}\n" + "\n".join(differences))
-        _emit({"folder": str(folder), "up_to_date": not differences, "differences": differences}, as_json, human)
+                 f"{folder}/ is stale; run: postclone build {config}\n"
+                 + "".join(f"record {line}\n" for line in records) + "\n".join(differences))
+        _emit({"folder": str(folder), "up_to_date": not differences, "records_changed": records,
+               "differences": differences}, as_json, human)
         if differences:
             raise CheckFailed("")
         return
@@ -136,6 +153,12 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     cache = Cache.default()
     detail(f"inputs digest {inputs}; validation cache {cache.path if cache else 'off (POSTCLONE_NO_CACHE=1)'}")
     result = assemble_plan(the_plan, cache=cache, inputs=inputs)
+    if written_by_postclone(folder):
+        changed = record_changes(result, folder)
+        if changed:
+            warn(f"{folder}/ held version {cfg.update_set.version} built from other inputs; this build replaces it and "
+                 f"changes {len(changed)} records ({'; '.join(changed)}). If the earlier build was imported anywhere, "
+                 "bump update_set.version: two different update sets would have the same name and version")
     folder = write(result, out)
     seconds = time.perf_counter() - start
     files = sorted([*result.files, "manifest.json"])
@@ -147,10 +170,16 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
              f"checked {st.checked} scripts with esprima ({st.parsed} parsed, {st.cached} unchanged since "
              f"an earlier check, {st.derived} proven from a parsed template)"]
     lines += [f"  {name}" for name in files]
-    lines.append(f"import {folder / result.update_set_file} into production: System Update Sets > "
-                 "Retrieved Update Sets > Import Update Set from XML, then commit it")
-    lines.append(f"then run the fix script \"postclone install {cfg.update_set.id}\" on production (it schedules the "
-                 "shipped jobs and adds the cleanup script to the clone profiles)")
+    profiles = ", ".join(repr(p) for p in cfg.clone_profiles) or "none listed in instances.clone_profiles"
+    lines += [
+        "next, on production:",
+        f"  1. import {folder / result.update_set_file}: System Update Sets > Retrieved Update Sets > Import Update "
+        "Set from XML, then preview and commit it",
+        f"  2. run the fix script \"postclone install {cfg.update_set.id}\" (System Definition > Fix Scripts): it "
+        f"schedules the shipped jobs and adds the cleanup script to the clone profiles ({profiles})",
+        f"  3. check that every clone profile you clone with (System Clone > Clone Profiles) lists the cleanup script "
+        f"\"{the_plan.scripts['cleanup'].name}\"",
+    ]
     _emit(
         {"folder": str(folder), "files": files, "records": result.manifest["records"], "deleted": deleted,
          "unchanged": False, "seconds": round(seconds, 3),
@@ -298,10 +327,17 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
 @click.argument("out", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000))
 @click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
-def snapshot(out: Path, users: int, jobs: int) -> None:
+@click.option("--force", is_flag=True, help="Write into OUT even when it is not empty (replacing same-named exports).")
+def snapshot(out: Path, users: int, jobs: int, force: bool) -> None:
     """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
     from generator.simulator.exports import write_exports
     from generator.simulator.synthetic import large
+
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(f"{out}: is not empty; snapshot writes only into a new or empty folder (--force writes "
+                         "into it anyway, replacing exports of the same name)")
+    if os.path.lexists(out) and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
 
     data = large(users=users, jobs=jobs)
     try:

@@ -338,7 +338,6 @@ def package(plan: Plan, scripts: list[Script], epoch: int, inputs: str, stats: S
     manifest = {
         "tool": "postclone",
         "tool_version": __version__,
-        "config": cfg.path.name,
         "config_digest": cfg.digest,
         "inputs_digest": inputs,
         "source_date_epoch": epoch,

@@ -152,7 +152,6 @@ def render_postclone(plan: Plan, mode: str) -> str:
         mode=mode,
         steps=plan.steps,
         tool_version=__version__,
-        config_name=plan.config.path.name,
         update_set_name=plan.config.update_set.name,
         update_set_version=plan.config.update_set.version,
         data=script_data(plan),
@@ -193,7 +192,7 @@ def postclone_skeleton(steps: tuple[str, ...] = POSTCLONE_STEPS) -> tuple[str, s
     """
     env = environment()
     text = env.get_template(POSTCLONE_TEMPLATE).render(
-        mode="apply", steps=steps, tool_version=__version__, config_name="c", update_set_name="n",
+        mode="apply", steps=steps, tool_version=__version__, update_set_name="n",
         update_set_version="v", data={})
     body = text[text.index("*/\n") + 3:]
     marker = "var CONFIG = {};"
@@ -220,19 +219,19 @@ JOB_BODY_BEGIN = "// ---- begin of the job's own script\n"
 def render_job(plan: Plan, job: Job) -> tuple[str, str, int]:
     """The job's script (guard + user body), its condition, and the artifact line of the body's line 1."""
     text, condition = _render_job_parts(job.name, list(job.run_on), job.script_label, job.description,
-                                        job.script.rstrip("\n"), plan.config.path.name)
+                                        job.script.rstrip("\n"), plan.config.update_set.id)
     first_line = text[: text.index(JOB_BODY_BEGIN) + len(JOB_BODY_BEGIN)].count("\n") + 1
     return text, condition, first_line
 
 
 def _render_job_parts(name: str, run_on: list[str], label: str, description: str, body: str,
-                      config_name: str) -> tuple[str, str]:
+                      update_set_id: str) -> tuple[str, str]:
     ctx = dict(
         name=name,
         run_on=run_on,
         run_on_text=", ".join(run_on),
         tool_version=__version__,
-        config_name=config_name,
+        update_set_id=update_set_id,
         script_label=label,
         description=description,
         job={"name": name, "runOn": run_on},

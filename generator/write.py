@@ -94,6 +94,17 @@ def _remove(path: Path) -> None:
         shutil.rmtree(path, ignore_errors=True)
 
 
+def _refuse_foreign(target: Path) -> None:
+    """`build` replaces only a build folder postclone wrote (one with its manifest): anything else at
+    the target path, a file, a link or someone's folder, is left as it is and is an InputError."""
+    from generator.buildfolder import written_by_postclone
+
+    if os.path.lexists(target) and not written_by_postclone(target):
+        what = "a symlink" if os.path.islink(target) else "a folder" if target.is_dir() else "a file"
+        raise InputError(f"{target}: is {what} that postclone did not write (no postclone manifest.json), so build "
+                         "does not replace it; move it away or choose another --out")
+
+
 def clean_leftovers(out_dir: Path) -> list[str]:
     """Remove the temporary folders of killed builds (those no running build holds locked)."""
     removed = []
@@ -116,6 +127,7 @@ def write(build: Build, out_dir: Path) -> Path:
     except OSError as err:
         raise InputError(f"{out_dir}: cannot create the output folder: {err.strerror}") from None
     target = out_dir / build.folder_name
+    _refuse_foreign(target)
     with contextlib.ExitStack() as held:
         try:
             with _locked(out_dir):
@@ -135,6 +147,7 @@ def write(build: Build, out_dir: Path) -> Path:
                     fh.write(text)
             os.chmod(tmp, 0o755)
             with _locked(out_dir):
+                _refuse_foreign(target)  # again, under the lock: nothing appeared there meanwhile
                 old = _swap_in(tmp, target)
             if old is not None:
                 _remove(old)  # a kill here leaves a leftover the next build removes

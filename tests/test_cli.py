@@ -206,3 +206,101 @@ def test_ctrl_c_is_one_line_and_exit_130_with_no_engine_noise(tmp_path, engine):
     proc.send_signal(signal.SIGINT)
     out, err = proc.communicate(timeout=30)
     assert (proc.returncode, out, err) == (130, "", "postclone: interrupted\n")
+
+
+# ------------------------------------------------------------------ record identity and what build may replace (issue 15, items 3, 4, 9)
+
+def _acme_copy(tmp_path, name="src", config_name="postclone.toml"):
+    import shutil
+
+    src = tmp_path / name
+    shutil.copytree(ROOT / "examples" / "acme", src, ignore=shutil.ignore_patterns("instance"))
+    if config_name != "postclone.toml":
+        (src / "postclone.toml").rename(src / config_name)
+    return src / config_name
+
+
+def test_init_writes_an_explicit_update_set_id_from_the_file_name(tmp_path):
+    r = run_cli("init", "my-company.toml", cwd=tmp_path)
+    assert r.returncode == 0
+    assert 'id = "my-company"            # never change it: every record\'s sys_id derives from it' in \
+        (tmp_path / "my-company.toml").read_text().splitlines()
+    r = run_cli("build", "my-company.toml", cwd=tmp_path)
+    assert r.returncode == 0 and r.stdout.startswith("built build/my-company-1.0.0/")
+
+
+def test_renaming_or_moving_the_config_changes_no_artifact(tmp_path):
+    env = {"SOURCE_DATE_EPOCH": "1790000000"}
+    a = _acme_copy(tmp_path, "a")
+    b = _acme_copy(tmp_path / "elsewhere", "b", "renamed.toml")
+    assert run_cli("build", a, "-o", tmp_path / "out-a", env=env).returncode == 0
+    assert run_cli("build", b, "-o", tmp_path / "out-b", env=env).returncode == 0
+    files = lambda root: {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}  # noqa: E731
+    assert files(tmp_path / "out-a") == files(tmp_path / "out-b")
+
+
+def test_rebuilding_the_same_version_from_other_inputs_warns_and_check_names_the_records_first(tmp_path):
+    cfg = _acme_copy(tmp_path)
+    out = tmp_path / "out"
+    assert run_cli("build", cfg, "-o", out).returncode == 0
+    (cfg.parent / "jobs" / "ping_hr.js").write_text("gs.info('v2');\n")
+    r = run_cli("build", cfg, "-o", out, "--check")
+    assert r.returncode == 1
+    assert r.stdout.splitlines()[:3] == [
+        f"{out / 'acme-postclone-1.4.0'}/ is stale; run: postclone build {cfg}",
+        "record changed sysauto_script 'Ping HR endpoint': script",
+        "stale: jobs/ping-hr-endpoint.js"]
+    r = run_cli("build", cfg, "-o", out)
+    assert r.returncode == 0 and r.stdout.startswith("built ")
+    assert r.stderr == (f"postclone: warning: {out / 'acme-postclone-1.4.0'}/ held version 1.4.0 built from other inputs; "
+                        "this build replaces it and changes 1 records (changed sysauto_script 'Ping HR endpoint': script). "
+                        "If the earlier build was imported anywhere, bump update_set.version: two different update sets "
+                        "would have the same name and version\n")
+
+
+@pytest.mark.parametrize("what", ["a folder", "a file", "a symlink"])
+def test_build_never_replaces_what_it_did_not_write(tmp_path, what):
+    cfg = _acme_copy(tmp_path)
+    target = tmp_path / "out" / "acme-postclone-1.4.0"
+    target.parent.mkdir()
+    if what == "a folder":
+        target.mkdir()
+        (target / "notes.txt").write_text("mine")
+    elif what == "a file":
+        target.write_text("mine")
+    else:
+        (tmp_path / "elsewhere").mkdir()
+        target.symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    for extra in ([], ["--force"]):
+        r = run_cli("build", cfg, "-o", tmp_path / "out", *extra)
+        assert r.returncode == 2
+        assert r.stderr == (f"postclone: error: {target}: is {what} that postclone did not write (no postclone "
+                            "manifest.json), so build does not replace it; move it away or choose another --out\n")
+    assert (target / "notes.txt").read_text() == "mine" if what == "a folder" else True
+    assert target.read_text() == "mine" if what == "a file" else True
+    assert sorted(p.name for p in target.parent.iterdir()) == ["acme-postclone-1.4.0"]
+
+
+def test_snapshot_refuses_a_folder_that_is_not_empty_without_force(tmp_path):
+    (tmp_path / "snap").mkdir()
+    (tmp_path / "snap" / "keep.txt").write_text("mine")
+    r = run_cli("snapshot", tmp_path / "snap", "--users", "10", "--jobs", "2")
+    assert r.returncode == 2
+    assert r.stderr == (f"postclone: error: {tmp_path / 'snap'}: is not empty; snapshot writes only into a new or empty "
+                        "folder (--force writes into it anyway, replacing exports of the same name)\n")
+    r = run_cli("snapshot", tmp_path / "snap", "--users", "10", "--jobs", "2", "--force")
+    assert r.returncode == 0 and (tmp_path / "snap" / "keep.txt").read_text() == "mine"
+    assert (tmp_path / "snap" / "sys_user.xml").is_file()
+
+
+def test_the_build_message_lists_the_three_things_to_do_in_production(tmp_path):
+    r = run_cli("build", EXAMPLE, cwd=tmp_path)
+    folder = "build/acme-postclone-1.4.0"
+    assert r.stdout.splitlines()[-4:] == [
+        "next, on production:",
+        f"  1. import {folder}/{update_set_file(tmp_path / folder)}: System Update Sets > Retrieved Update Sets > "
+        "Import Update Set from XML, then preview and commit it",
+        "  2. run the fix script \"postclone install acme-postclone\" (System Definition > Fix Scripts): it schedules "
+        "the shipped jobs and adds the cleanup script to the clone profiles ('ACME full clone')",
+        "  3. check that every clone profile you clone with (System Clone > Clone Profiles) lists the cleanup script "
+        "\"postclone cleanup acme-postclone\""]

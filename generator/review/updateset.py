@@ -97,7 +97,15 @@ def _fields(record, where: str, problems: list[str]) -> dict[str, str]:
 
 
 def read(path: Path) -> UpdateSet:
-    root = parse_file(path, MAX_BYTES, "an update set")
+    return _read_root(parse_file(path, MAX_BYTES, "an update set"), path)
+
+
+def parse(data: bytes, path: Path) -> UpdateSet:
+    """An update set already read into memory (from a build folder, or stdin); `path` names it in errors."""
+    return _read_root(_parse(data, str(path)), path)
+
+
+def _read_root(root, path: Path) -> UpdateSet:
     if root.tag == "record_update":
         # One record as Studio source control stores it (update/<sys_update_name>.xml).
         record = next((c for c in root if isinstance(c.tag, str)), None)
