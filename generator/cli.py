@@ -13,7 +13,7 @@ import json
 import signal
 import sys
 
-from generator import shortcut
+from generator import readfile, shortcut
 from generator.console import settings, take_global_flags
 from generator.errors import CheckFailed, ExitCode, Interrupted, PostcloneError
 
@@ -24,6 +24,7 @@ def _on_sigint(signum, frame) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     args = take_global_flags(sys.argv[1:] if argv is None else list(argv))
+    readfile.forget_stdin()
     as_json = "--json" in args
     previous = signal.signal(signal.SIGINT, _on_sigint)
     try:

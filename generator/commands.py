@@ -14,7 +14,6 @@ from generator import __version__
 from generator.console import detail, say, warn
 from generator.errors import CheckFailed, InputError
 from generator.shortcut import BUILD_OPTIONS
-from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
 
 CONFIG_ARG = click.argument("config", type=click.Path(dir_okay=False, path_type=Path))
 JSON_OPT = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
@@ -103,7 +102,6 @@ def _build_option(name: str):
 @_build_option("as_json")
 def build(config: Path, out: Path, previous: Path | None, check: bool, force: bool, as_json: bool) -> None:
     """Build CONFIG into OUT/<id>-<version>/: update set XML, scripts, manifest."""
-    import os
 
     from generator import config as cfgmod
     from generator.buildfolder import (
@@ -189,49 +187,20 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     )
 
 
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--extract", type=click.Path(file_okay=False, path_type=Path),
-              help="Write every script field to a .js file and every record as pretty XML into this folder.")
-@JSON_OPT
-def inspect(file: Path, extract: Path | None, as_json: bool) -> None:
-    """Show any update set XML: header, then one line per record. Exit 1 if a field holds anything but
-    text (a comment, an element, ...) or is given twice."""
-    from generator.review import updateset
-
-    us = updateset.read(file)
-    if extract is not None:
-        written = updateset.extract(us, extract)
-    if as_json:
-        data = updateset.inspect_json(us)
-        if extract is not None:
-            data["extracted"] = [str(p) for p in written]
-        click.echo(json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False))
-    else:
-        say(updateset.inspect_text(us))
-        if extract is not None:
-            say(f"extracted {len(written)} files into {extract}/")
-    if us.problems:
-        raise CheckFailed(f"{len(us.problems)} fields hold more than text or are given twice (see above)")
+def _wanted(mode: str, job_key: str | None) -> str:
+    """The generated file `render` and `simulate` use: a job's script or the --mode's (not both)."""
+    if job_key is None:
+        return f"postclone-{mode}.js"
+    source = click.get_current_context().get_parameter_source("mode")
+    if source is not None and source.name == "COMMANDLINE":
+        raise click.UsageError(f"--mode {mode} and --job cannot be used together: --job runs that job's own script")
+    return f"jobs/{job_key}.js"
 
 
-@cli.command("diff")
-@click.argument("old", type=click.Path(dir_okay=False, path_type=Path))
-@click.argument("new", type=click.Path(dir_okay=False, path_type=Path))
-@JSON_OPT
-def diff_cmd(old: Path, new: Path, as_json: bool) -> None:
-    """Semantic diff of two update sets: records added, removed, changed. Exit 1 when they differ, or
-    when a field holds anything but text or is given twice."""
-    from generator.review import diff, updateset
-
-    a, b = updateset.read(old), updateset.read(new)
-    changes = diff.diff(a, b)
-    if as_json:
-        click.echo(json.dumps(diff.diff_json(a, b, changes), indent=2, sort_keys=True, ensure_ascii=False))
-    else:
-        say(diff.diff_text(a, b, changes))
-    if changes or a.problems or b.problems:
-        raise CheckFailed("")
+def _check_job(cfg, job_key: str | None) -> None:
+    keys = [j.key for j in cfg.jobs]
+    if job_key is not None and job_key not in keys:
+        raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
 
 
 @cli.command()
@@ -246,105 +215,22 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
     from generator.render import render as render_all
     from generator.validate import validate as check
 
+    wanted = _wanted(mode, job_key)
     cfg = cfgmod.load(config)
+    _check_job(cfg, job_key)
     scripts = render_all(plan.make(cfg))
     check(scripts)
-    if job_key is not None:
-        wanted = f"jobs/{job_key}.js"
-        keys = [j.key for j in cfg.jobs]
-        if job_key not in keys:
-            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
-    else:
-        wanted = f"postclone-{mode}.js"
     text = next(s.text for s in scripts if s.filename == wanted)
     click.echo(text, nl=False)
 
 
 @cli.command()
-@CONFIG_ARG
-@click.option("--instance", required=True, help="instance_name of the simulated instance (may be empty).")
-@click.option("--data", "data_path", required=True, type=click.Path(path_type=Path),
-              help="Folder (or file) of list exports: <unload> XML or {\"table\": [records]} JSON.")
-@click.option("--mode", type=click.Choice(["cleanup", "apply", "preview", "install", "install-preview"]),
-              default="cleanup", show_default=True,
-              help="Which script to run: a post-clone script, or the install fix script (install-preview writes "
-                   "nothing; run it on a production snapshot).")
-@click.option("--job", "job_key", metavar="KEY", help="Run this guarded job's script instead.")
-@click.option("--user", default="admin", show_default=True, help="user_name of the user running the script.")
-@click.option("--engine", type=click.Choice(["v8", "rhino"]), default="v8", show_default=True,
-              help="v8 (embedded, mini-racer) or rhino (the `rhino` command).")
-@click.option("--timeout", "timeout_sec", type=click.FloatRange(0.1, 3600), default=DEFAULT_TIMEOUT,
-              show_default=True, metavar="SECONDS",
-              help="Stop the script after this long (on rhino: the whole engine run, data loading included).")
-@click.option("--max-memory", "memory_mib", type=click.IntRange(64, 1 << 20), default=DEFAULT_MAX_MEMORY_MIB,
-              show_default=True, metavar="MIB", help="Stop the script when the engine's heap passes this size.")
-@JSON_OPT
-def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: str | None, user: str,
-             engine: str, timeout_sec: float, memory_mib: int, as_json: bool) -> None:
-    """Run a generated script against instance exports and report every change."""
-    from generator import config as cfgmod
-    from generator import plan
-    from generator.render import render as render_all
-    from generator.simulator.exports import load_data
-    from generator.simulator.run import simulate as run
-    from generator.validate import validate as check
+def schema() -> None:
+    """Print the configuration's JSON Schema (the same text as the wheel's postclone.schema.json)."""
+    from generator.schema import schema_text
 
-    cfg = cfgmod.load(config)
-    the_plan = plan.make(cfg)
-    scripts = render_all(the_plan)
-    check(scripts)
-    if job_key is not None:
-        keys = [j.key for j in cfg.jobs]
-        if job_key not in keys:
-            raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
-        wanted = f"jobs/{job_key}.js"
-    else:
-        wanted = f"postclone-{mode}.js"
-    if mode == "install-preview" and job_key is None:
-        from generator.render import render_install
-        from generator.validate import check_script
+    click.echo(schema_text(), nl=False)
 
-        script = render_install(the_plan, "preview")
-        check_script(script, wanted)
-    else:
-        script = next(s.text for s in scripts if s.filename == wanted)
-    data = load_data(data_path)
-    start = time.perf_counter()
-    report = run(script, data, instance, script_name=wanted, user=user, engine=engine, timeout_sec=timeout_sec,
-                 memory_mib=memory_mib)
-    seconds = time.perf_counter() - start
-    if as_json:
-        out = report.to_json()
-        out["seconds"] = round(seconds, 3)
-        click.echo(json.dumps(out, indent=2, sort_keys=True, ensure_ascii=False))
-    else:
-        say(report.to_text() + f" ({seconds:.2f}s)")
-    if not report.ok:
-        raise CheckFailed("")
-
-
-@cli.command()
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000))
-@click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
-@click.option("--force", is_flag=True, help="Write into OUT even when it is not empty (replacing same-named exports).")
-def snapshot(out: Path, users: int, jobs: int, force: bool) -> None:
-    """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
-    from generator.simulator.exports import write_exports
-    from generator.simulator.synthetic import large
-
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: is not empty; snapshot writes only into a new or empty folder (--force writes "
-                         "into it anyway, replacing exports of the same name)")
-    if os.path.lexists(out) and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-
-    data = large(users=users, jobs=jobs)
-    try:
-        write_exports(data, out)
-    except OSError as err:
-        raise InputError(f"{out}: cannot write: {err.strerror}") from None
-    say(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
 
 
 @cli.command("audit-jobs")
@@ -357,10 +243,15 @@ def audit_jobs(data_path: Path, as_json: bool) -> None:
     from generator.review.audit import to_json, to_text
     from generator.simulator.exports import load_data
 
-    findings, examined = run_audit(load_data(data_path))
+    findings, examined = run_audit(load_data(data_path), str(data_path))
     if as_json:
         click.echo(json.dumps(to_json(findings, examined), indent=2, sort_keys=True))
     else:
         say(to_text(findings, examined))
     if findings:
         raise CheckFailed("")
+
+
+# The readers' and the simulator's commands live in their wings; importing them registers them.
+from generator.review import commands as _review_commands  # noqa: E402, F401
+from generator.simulator import commands as _simulator_commands  # noqa: E402, F401

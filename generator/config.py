@@ -15,7 +15,7 @@ from pathlib import Path
 
 from generator import secretscan
 from generator.errors import ConfigError, InputError
-from generator.readfile import read_regular
+from generator.readfile import STDIN, STDIN_LABEL, read_regular
 from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
 from generator.tomlread import BAD_CHARS_RE, Table, read_toml
 
@@ -131,7 +131,7 @@ MAX_JOB_BYTES = 64 * 1024
 def load(path: str | Path) -> Config:
     path = Path(path)
     data, raw = read_toml(path)
-    source = str(path)
+    source = STDIN_LABEL if str(path) == STDIN else str(path)
     root = Table(source, "", data)
     base = path.parent
 

@@ -15,6 +15,8 @@ from pathlib import Path
 from generator.errors import InputError
 
 GZIP_MAGIC = b"\x1f\x8b"
+STDIN = "-"  # the path that means standard input, wherever a file is read
+STDIN_LABEL = "<stdin>"
 
 
 def human(limit: int) -> str:
@@ -29,7 +31,10 @@ def read_regular(path: Path, limit: int, what: str, error: type[InputError] = In
                  follow: bool = True) -> bytes:
     """The bytes of the regular file `path`, at most `limit` of them; anything else is `error` with one
     line naming the path and `what` it should have been. With `follow=False` a symlink is refused
-    (and its target never opened): build folders are read that way."""
+    (and its target never opened): build folders are read that way. The path `-` is standard input,
+    read once and bounded the same way."""
+    if str(path) == STDIN:
+        return read_stdin(limit, what, error)
     try:
         info = os.stat(path) if follow else os.lstat(path)
     except FileNotFoundError:
@@ -58,6 +63,29 @@ def read_regular(path: Path, limit: int, what: str, error: type[InputError] = In
     if len(data) > limit:
         raise error(f"{path}: is over the {human(limit)} limit for {what}")
     return data
+
+
+def read_stdin(limit: int, what: str, error: type[InputError] = InputError) -> bytes:
+    """Standard input as bytes, at most `limit`; only once per run (a second `-` has nothing left)."""
+    import sys
+
+    global _stdin_read
+    if _stdin_read:
+        raise error(f"-: standard input can be read only once per command, and it was already read as {_stdin_read}")
+    _stdin_read = what
+    data = sys.stdin.buffer.read(limit + 1)
+    if len(data) > limit:
+        raise error(f"{STDIN_LABEL}: is over the {human(limit)} limit for {what}")
+    return data
+
+
+_stdin_read = ""  # what standard input was read as in this run ("" if not yet)
+
+
+def forget_stdin() -> None:
+    """A new command starts (cli.main): standard input is unread."""
+    global _stdin_read
+    _stdin_read = ""
 
 
 def parse_json(raw: bytes, label: str) -> object:

@@ -27,6 +27,7 @@ def read_toml(path: Path) -> tuple[dict[str, Any], bytes]:
         line = raw[: err.start].count(b"\n") + 1
         column = err.start - (raw.rfind(b"\n", 0, err.start) + 1) + 1
         raise ConfigError(f"{path}:{line}:{column}: not valid UTF-8 (is this a text file?)") from None
+    text = text.removeprefix("\ufeff")  # a UTF-8 byte order mark, as some Windows editors write
     if not text.strip():
         raise ConfigError(f"{path}: the file is empty; start from: postclone init {path.name}")
     try:
@@ -60,6 +61,19 @@ class Table:
             self.fail(path, f"must be a table, got {_type_name(data)}")
         self.data: dict[str, Any] = data
         self.seen: set[str] = set()
+        self._reject_unknown()
+
+    def _reject_unknown(self) -> None:
+        """Report a key the schema does not know before any other problem of this table, so a typo
+        (`[enviroments.x]`) names itself instead of showing up as "environments: is required"."""
+        if self.shape in schema.KEYS and schema.KEYS[self.shape].type == "map":
+            return  # its keys are names (environments.<name>), checked against the name pattern
+        prefix = f"{self.shape}." if self.shape else ""
+        known = {p[len(prefix):] for p in schema.KEYS if p.startswith(prefix) and "." not in p[len(prefix):]}
+        known = {k.removesuffix("[]") for k in known}
+        for name in self.data:
+            if name not in known:
+                self._reject(name)
 
     def key(self, name: str) -> str:
         return f"{self.path}.{name}" if self.path else name
@@ -191,23 +205,29 @@ class Table:
         return [Table(self.source, f"{self.key(name)}[{i}]", item, f"{k.path}[]") for i, item in enumerate(value)]
 
     def finish(self) -> None:
-        """Reject keys nobody read: unknown keys, with a 'did you mean' when one is close."""
+        """Reject keys nobody read (a safety net: unknown keys are already refused on creation)."""
         for name in self.data:
-            if name in self.seen:
-                continue
-            key = self.key(name)
-            retired = schema.RETIRED.get(f"{self.shape}.{name}" if self.shape else name)
-            if retired:
-                self.fail(key, retired)
-            if SECRET_RE.search(name):
-                self.fail(key, "secrets do not belong in this file: postclone never writes passwords, tokens "
-                          "or keys into an artifact (passwords are encrypted per instance: set them on the "
-                          "instance, or keep them across clones with a clone data preserver)")
-            import difflib  # only on the error path
+            if name not in self.seen:
+                self._reject(name)
 
-            close = difflib.get_close_matches(name, sorted(self.seen), n=1, cutoff=0.6)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            self.fail(key, f"unknown key{hint}")
+    def _reject(self, name: str) -> NoReturn:
+        """An unknown key: retired, a secret, or a typo (with a 'did you mean' when one is close)."""
+        key = self.key(name)
+        retired = schema.RETIRED.get(f"{self.shape}.{name}" if self.shape else name)
+        if retired:
+            self.fail(key, retired)
+        if SECRET_RE.search(name):
+            self.fail(key, "secrets do not belong in this file: postclone never writes passwords, tokens "
+                      "or keys into an artifact (passwords are encrypted per instance: set them on the "
+                      "instance, or keep them across clones with a clone data preserver)")
+        import difflib  # only on the error path
+
+        prefix = f"{self.shape}." if self.shape else ""
+        known = sorted(p[len(prefix):].removesuffix("[]") for p in schema.KEYS
+                       if p.startswith(prefix) and "." not in p[len(prefix):])
+        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        self.fail(key, f"unknown key{hint}")
 
 
 def _type_name(value: Any) -> str:

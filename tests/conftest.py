@@ -58,11 +58,13 @@ def update_set_file(where) -> str:
     return names[0]
 
 
-def run_cli(*args, cwd=None, env=None):
-    """Run `python -m generator` as a user would; return the CompletedProcess."""
+def run_cli(*args, cwd=None, env=None, input=None):
+    """Run `python -m generator` as a user would (`input`: text on its standard input); return the
+    CompletedProcess."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
     return subprocess.run([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=300)
+                          capture_output=True, text=True, timeout=300, input=input,
+                          stdin=None if input is not None else subprocess.DEVNULL)
 
 
 def write_config(tmp_path: Path, text: str, jobs: dict[str, str] | None = None) -> Path:

@@ -138,6 +138,38 @@ def test_wheel_works_from_another_folder(tmp_path):
     r = subprocess.run([str(env_dir / "bin" / "python"), "-c", "import generator.render as r; print(r.templates_dir())"],
                        cwd=elsewhere, env=env, capture_output=True, text=True)
     assert str(pth) in r.stdout and str(ROOT) not in r.stdout
+    # the JSON Schema ships inside the wheel, and `postclone schema` prints exactly that file
+    r = subprocess.run([str(env_dir / "bin" / "python"), "-m", "generator", "schema"], cwd=elsewhere, env=env,
+                       capture_output=True, text=True)
+    shipped = (pth / "generator" / "postclone.schema.json").read_text(encoding="utf-8")
+    assert r.returncode == 0 and r.stdout == shipped == (ROOT / "docs" / "postclone.schema.json").read_text()
+    assert (next(pth.glob("postclone-*.dist-info")) / "licenses" / "LICENSE").read_text().startswith("MIT License")
+
+
+def test_the_sdist_holds_every_file_of_the_repository_and_its_tests_run_from_it(tmp_path):
+    import tarfile
+
+    dist = tmp_path / "dist"
+    r = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+                       capture_output=True, text=True, timeout=600)
+    if r.returncode != 0 and "No module named build" in r.stderr:
+        pytest.skip("the 'build' package is not installed (pip install -e '.[test]')")
+    assert r.returncode == 0, r.stderr[-2000:]
+    sdist = next(dist.glob("postclone-*.tar.gz"))
+    with tarfile.open(sdist) as tar:
+        names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
+        tar.extractall(tmp_path / "unpacked", filter="data")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if tracked.returncode == 0 and tracked.stdout:
+        assert set(tracked.stdout.split()) - names == set()  # every tracked file, tests and fixtures included
+    assert {"LICENSE", ".ci/run", "docs/postclone.schema.json", "tests/conftest.py"} <= names
+    root = next((tmp_path / "unpacked").iterdir())
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"} | {"PYTHONPATH": str(root)}
+    r = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/test_docs.py",
+                        "tests/test_layout.py", "tests/test_config.py"], cwd=root, env=env, capture_output=True,
+                       text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:]
+    assert " passed" in r.stdout.splitlines()[-1]
 
 
 # ------------------------------------------------------------------ conventions (issue 15, items 5-7)
@@ -304,3 +336,165 @@ def test_the_build_message_lists_the_three_things_to_do_in_production(tmp_path):
         "the shipped jobs and adds the cleanup script to the clone profiles ('ACME full clone')",
         "  3. check that every clone profile you clone with (System Clone > Clone Profiles) lists the cleanup script "
         "\"postclone cleanup acme-postclone\""]
+
+
+# ------------------------------------------------------------------ say it when something is off (issue 15, items 1, 2)
+
+FIXTURE_DIR = ROOT / "examples" / "acme" / "instance"
+
+
+def test_simulate_lists_the_tables_it_loaded_and_warns_about_each_table_a_step_read_without_data(tmp_path):
+    import shutil
+
+    data = tmp_path / "inst"
+    shutil.copytree(FIXTURE_DIR, data)
+    (data / "sys_user_grmember.xml").unlink()
+    r = run_cli("simulate", EXAMPLE, "--instance", "acmetest", "--data", data)
+    records = sum(1 for p in data.glob("*.xml") for line in p.read_text().splitlines() if 'action="INSERT_OR_UPDATE"' in line)
+    assert r.stdout.splitlines()[0].startswith(f"data: 27 tables, {records} records from {data}: clone_profile, "
+                                               "clone_profile_cleanup_scripts_list, ")
+    assert "sys_user_grmember" not in r.stdout.splitlines()[0]
+    assert r.stderr == ("postclone: warning: the data has no sys_user_grmember table, which step verify read: step verify "
+                        "saw an instance without it (export the table, even empty, if the instance has it)\n")
+    import json
+
+    out = json.loads(run_cli("simulate", EXAMPLE, "--instance", "acmetest", "--data", data, "--json").stdout)
+    assert out["missing_tables"] == [{"table": "sys_user_grmember", "steps": ["verify"]}]
+    assert out["tables"]["sys_user"] == 14 and "sys_user_grmember" not in out["tables"]
+
+
+def test_simulate_of_an_instance_in_no_environment_says_did_you_mean():
+    r = run_cli("simulate", EXAMPLE, "--instance", "acmetets", "--data", FIXTURE_DIR)
+    assert r.stderr == ("postclone: warning: --instance 'acmetets' is in no environment and is not production (did you "
+                        "mean 'acmetest'?): the script's guard treats it as an unknown instance and writes nothing\n")
+    assert "totals: 1 queries, 0 writes" in r.stdout or ", 0 writes, 0 records changed" in r.stdout
+
+
+@pytest.mark.parametrize("command", ["simulate", "render"])
+def test_mode_with_job_is_a_usage_error(command):
+    extra = ["--instance", "acmedev", "--data", str(FIXTURE_DIR)] if command == "simulate" else []
+    r = run_cli(command, EXAMPLE, *extra, "--job", "ping-hr-endpoint", "--mode", "apply")
+    assert r.returncode == 2
+    assert r.stderr == (f"postclone: error: --mode apply and --job cannot be used together: --job runs that job's own "
+                        f"script (see: postclone {command} --help)\n")
+
+
+def test_audit_jobs_of_a_file_without_scheduled_jobs_is_an_error():
+    r = run_cli("audit-jobs", "--data", FIXTURE_DIR / "sys_user.xml")
+    assert r.returncode == 2
+    assert r.stderr == (f"postclone: error: {FIXTURE_DIR / 'sys_user.xml'}: holds no sysauto_script records (sys_user); "
+                        "export the scheduled script executions (the sysauto_script list, Export > XML) and pass that "
+                        "file or its folder\n")
+
+
+@pytest.mark.parametrize("script,guarded,reason", [
+    ("if (gs.getProperty('instance_name') == 'acme') { run(); }", True, ""),
+    ("if (gs.getProperty ( \"instance_name\", '' ) == 'acme') { run(); }", True, ""),
+    ("// if (gs.getProperty('instance_name') != 'acme') return;\nrun();", False,
+     "neither the script nor the condition reads instance_name"),
+    ("/* gs.getProperty('instance_name') */ run();", False, "neither the script nor the condition reads instance_name"),
+    ("var note = \"checks gs.getProperty('instance_name') first\";\nrun();", False,
+     "neither the script nor the condition reads instance_name"),
+    ("if (gs.getProperty('instance_name') == 'acme') { run('unterminated); }", False,
+     "the script does not parse as JavaScript, so no instance check can be seen in it"),
+])
+def test_audit_jobs_counts_an_instance_check_only_in_code(tmp_path, script, guarded, reason):
+    import json
+
+    (tmp_path / "jobs.json").write_text(json.dumps({"sysauto_script": [
+        {"sys_id": "j1", "name": "Job", "active": "true", "run_type": "daily", "script": script}]}))
+    r = run_cli("audit-jobs", "--data", tmp_path / "jobs.json", "--json")
+    found = json.loads(r.stdout)["unguarded"]
+    assert (r.returncode, [f["reason"] for f in found]) == ((0, []) if guarded else (1, [reason]))
+
+
+def test_an_unknown_top_level_key_is_reported_before_a_missing_one(tmp_path):
+    path = write_config(tmp_path, MINIMAL.replace("[environments.dev]", "[enviroments.dev]"))
+    r = run_cli("validate", path)
+    assert r.returncode == 2
+    assert r.stderr == f"postclone: error: {path}: enviroments: unknown key (did you mean 'environments'?)\n"
+    path = write_config(tmp_path, MINIMAL.replace('version = "1.0.0"', 'verison = "1.0.0"'))
+    r = run_cli("validate", path)
+    assert r.stderr == f"postclone: error: {path}: update_set.verison: unknown key (did you mean 'version'?)\n"
+
+
+def test_a_utf8_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "postclone.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.encode())
+    r = run_cli("validate", path)
+    assert r.returncode == 0 and r.stdout.startswith(f"ok: {path}: configuration and 4 scripts checked")
+    path.write_bytes(b"\xef\xbb\xbf" + MINIMAL.replace('name = "T"', 'name = "T" x').encode())
+    r = run_cli("validate", path)
+    assert r.stderr.startswith(f"postclone: error: {path}:3:12: TOML syntax: ")
+
+
+@pytest.mark.parametrize("body,position,message", [
+    ("var a = 1;\n  }\n", "2:3", "Unexpected token }"),
+    ("var a = ;\n", "1:9", "Unexpected token ;"),
+    ("\tvar x = @;\n", "1:10", "Unexpected token ILLEGAL"),
+    ("var s = 'é'; var = 1;\n", "1:18", "Unexpected token ="),
+    ("/* a\n b */ var = 1;\n", "2:11", "Unexpected token ="),
+    ("var a;\n    const x = 1;\n", "2:5", "'const' declarations are ES2015+ syntax"),
+    ("x.forEach(function () {});\n   y = class {};\n", "2:8", "classes are ES2015+ syntax"),
+])
+def test_script_errors_point_at_the_line_and_column_an_editor_shows(tmp_path, body, position, message):
+    path = write_config(tmp_path, MINIMAL + '[[jobs]]\nname = "J"\nrun_on = ["prod"]\nscript = "j.js"\n', {"j.js": body})
+    r = run_cli("validate", path)
+    assert r.returncode == 2 and r.stderr.startswith(f"postclone: error: {tmp_path / 'j.js'}:{position}: {message}")
+
+
+# ------------------------------------------------------------------ standard input and progress (issue 15, items 5, 8)
+
+def test_dash_reads_standard_input_wherever_a_file_is_read(tmp_path):
+    r = run_cli("validate", "-", cwd=EXAMPLE.parent, input=EXAMPLE.read_text())
+    assert r.returncode == 0 and r.stdout.startswith("ok: -: configuration and 16 scripts checked")
+    r = run_cli("validate", "-", cwd=tmp_path, input=MINIMAL.replace('version = "1.0.0"', 'verison = "1"'))
+    assert r.stderr == "postclone: error: <stdin>: update_set.verison: unknown key (did you mean 'version'?)\n"
+    jobs = (FIXTURE_DIR / "sysauto_script.xml").read_text()
+    r = run_cli("audit-jobs", "--data", "-", input=jobs)
+    assert r.returncode == 1 and r.stdout.startswith("6 of 12 active scripted jobs do not check instance_name")
+    r = run_cli("simulate", EXAMPLE, "--instance", "acmedev", "--data", "-", input=jobs)
+    assert r.stdout.startswith("data: 1 tables, 14 records from -: sysauto_script")
+    assert run_cli("build", EXAMPLE, "-o", tmp_path / "out").returncode == 0
+    us = next((tmp_path / "out" / "acme-postclone-1.4.0").glob("sys_remote_update_set_*.xml"))
+    r = run_cli("diff", "-", us, input=us.read_text())
+    assert r.returncode == 0 and r.stdout == f"no differences between - and {us} (timestamps ignored)\n"
+    r = run_cli("diff", "-", "-", input=us.read_text())
+    assert r.returncode == 2 and r.stderr == ("postclone: error: -: standard input can be read only once per command, "
+                                              "and it was already read as an update set\n")
+
+
+def _on_a_terminal(args, cwd):
+    """Run postclone with stderr on a pseudo-terminal; return (exit code, what the terminal showed)."""
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "generator", *map(str, args)], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=slave, stdin=subprocess.DEVNULL)
+    os.close(slave)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(master, 65536)
+        except OSError:  # the other end closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    proc.communicate()
+    os.close(master)
+    return proc.returncode, shown.decode("utf-8", "replace")
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="this system has no pseudo-terminals")
+def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path):
+    code, shown = _on_a_terminal(["simulate", EXAMPLE, "--instance", "acmetest", "--data", FIXTURE_DIR], ROOT)
+    assert code == 0
+    assert "\r\x1b[Kloading exports 0/28: clone_profile.xml" in shown
+    assert "\r\x1b[Ksimulating postclone-cleanup.js on 'acmetest' (v8)" in shown and shown.endswith("\r\x1b[K")
+    code, shown = _on_a_terminal(["snapshot", tmp_path / "snap", "--users", "10", "--jobs", "2"], ROOT)
+    assert code == 0 and "\r\x1b[Kwriting exports 0/" in shown
+    code, shown = _on_a_terminal(["-q", "snapshot", tmp_path / "snap2", "--users", "10", "--jobs", "2"], ROOT)
+    assert (code, shown) == (0, "")
+    r = run_cli("simulate", EXAMPLE, "--instance", "acmetest", "--data", FIXTURE_DIR)  # stderr is a pipe here
+    assert r.returncode == 0 and r.stderr == ""

@@ -123,5 +123,6 @@ def test_audit_cli_exit_codes():
     r = run_cli("audit-jobs", "--data", FIXTURE, "--json")
     assert r.returncode == 1
     assert [f["name"] for f in json.loads(r.stdout)["unguarded"]] == UNGUARDED
+    # an export with no scripted job is not a jobs export: an error, not "all 0 jobs check instance_name"
     r = run_cli("audit-jobs", "--data", FIXTURE / "sysauto_report.xml")
-    assert r.returncode == 0 and r.stdout.startswith("ok: all 0 active scripted jobs")
+    assert r.returncode == 2 and "holds no sysauto_script records (sysauto_report)" in r.stderr

@@ -3,7 +3,8 @@
 After the next clone, such a job runs on every sub-production copy as well as on production. A job
 counts as guarded when its script, or its condition while `conditional` is true, reads the
 `instance_name` property (ServiceNow's checklist: "Always check for the instance name in the
-scheduled job").
+scheduled job"). Only code counts: the script is split into tokens with esprima, so a call in a
+comment or inside a string is not a check. A script that does not parse cannot be shown to check.
 """
 
 from __future__ import annotations
@@ -17,6 +18,25 @@ SCRIPTED = ("sysauto_script", "sysauto")
 INSTANCE_CHECK = re.compile(r"""getProperty\s*\(\s*['"]instance_name['"]""")
 
 
+def reads_instance_name(code: str) -> bool | None:
+    """Whether the code (not its comments or strings) calls getProperty('instance_name'); None when
+    it does not parse as JavaScript."""
+    if not INSTANCE_CHECK.search(code):
+        return False  # the text does not even hold the call: no need to tokenize
+    from generator.esprima_fast import load
+
+    esprima = load()
+    try:
+        tokens = [(t.type, t.value) for t in esprima.tokenize(code)]
+    except esprima.Error:
+        return None
+    for i in range(len(tokens) - 2):
+        if tokens[i] == ("Identifier", "getProperty") and tokens[i + 1] == ("Punctuator", "(") \
+                and tokens[i + 2][0] == "String" and tokens[i + 2][1][1:-1] == "instance_name":
+            return True
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     table: str
@@ -26,8 +46,15 @@ class Finding:
     reason: str
 
 
-def audit_jobs(data: dict[str, list[dict[str, str]]]) -> tuple[list[Finding], int]:
-    """Return (unguarded active scripted jobs sorted by name, number of active scripted jobs examined)."""
+def audit_jobs(data: dict[str, list[dict[str, str]]], source: str = "the data") -> tuple[list[Finding], int]:
+    """Return (unguarded active scripted jobs sorted by name, number of active scripted jobs examined).
+    Data without one scripted job record is an InputError: it is not an export of Scheduled Jobs."""
+    if not any(data.get(table) for table in SCRIPTED):
+        from generator.errors import InputError
+
+        held = ", ".join(sorted(t for t in data if data[t])) or "no records"
+        raise InputError(f"{source}: holds no sysauto_script records ({held}); export the scheduled script "
+                         "executions (the sysauto_script list, Export > XML) and pass that file or its folder")
     findings: list[Finding] = []
     examined = 0
     for table in SCRIPTED:
@@ -39,9 +66,12 @@ def audit_jobs(data: dict[str, list[dict[str, str]]]) -> tuple[list[Finding], in
             examined += 1
             script = job.get("script", "")
             condition = job.get("condition", "") if job.get("conditional") == "true" else ""
-            if INSTANCE_CHECK.search(script) or INSTANCE_CHECK.search(condition):
+            in_script, in_condition = reads_instance_name(script), reads_instance_name(condition)
+            if in_script or in_condition:
                 continue
-            if not script.strip():
+            if in_script is None:
+                reason = "the script does not parse as JavaScript, so no instance check can be seen in it"
+            elif not script.strip():
                 reason = "no script and no instance check in its condition"
             elif job.get("condition", "").strip() and job.get("conditional") != "true":
                 reason = "its condition is not used (conditional is false) and the script does not read instance_name"

@@ -8,31 +8,45 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from generator.console import Progress
 from generator.errors import InputError
 from generator.package import XML_DECLARATION
-from generator.readfile import parse_json, read_regular
-from generator.xmlread import parse_file
+from generator.readfile import STDIN, STDIN_LABEL, parse_json, read_regular
+from generator.xmlread import parse_bytes, parse_file
 
 MAX_EXPORT_BYTES = 2 << 30  # one list export: 2 GiB holds well over 1,000,000 users
 
 
 def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
-    """Read a folder (or one file) of list exports: `<unload>` XML or {"table": [records]} JSON."""
+    """Read a folder (or one file) of list exports: `<unload>` XML or {"table": [records]} JSON. The
+    path `-` reads one export from standard input (JSON when it starts with `{`)."""
+    if str(path) == STDIN:
+        raw = read_regular(path, MAX_EXPORT_BYTES, "a list export")
+        if raw.lstrip()[:1] == b"{":
+            return _json_tables(parse_json(raw, STDIN_LABEL), Path(STDIN_LABEL))
+        return _xml_tables(parse_bytes(raw, STDIN_LABEL, huge_tree=True, remove_blank_text=True, collect_ids=False),
+                           Path(STDIN_LABEL))
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     files = sorted(p for p in path.iterdir() if p.suffix in (".xml", ".json")) if path.is_dir() else [path]
     if path.is_dir() and not files:
         raise InputError(f"{path}: no .xml or .json exports in this folder")
     data: dict[str, list[dict[str, str]]] = {}
-    for f in files:
-        tables = _load_json(f) if f.suffix == ".json" else _load_xml(f)
-        for table, rows in tables.items():
-            data.setdefault(table, []).extend(rows)
+    with Progress("loading exports", len(files)) as progress:
+        for f in files:
+            progress.show(f.name)
+            tables = _load_json(f) if f.suffix == ".json" else _load_xml(f)
+            for table, rows in tables.items():
+                data.setdefault(table, []).extend(rows)
+            progress.step(f.name)
     return data
 
 
 def _load_json(path: Path) -> dict[str, list[dict[str, str]]]:
-    raw = parse_json(read_regular(path, MAX_EXPORT_BYTES, "a JSON export"), str(path))
+    return _json_tables(parse_json(read_regular(path, MAX_EXPORT_BYTES, "a JSON export"), str(path)), path)
+
+
+def _json_tables(raw: object, path: Path) -> dict[str, list[dict[str, str]]]:
     if not isinstance(raw, dict):
         raise InputError(f"{path}: expected {{\"table\": [records]}} at the top level")
     out: dict[str, list[dict[str, str]]] = {}
@@ -60,6 +74,10 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
     # instance's export holds more than libxml2's default limits allow; the byte limit bounds it.
     root = parse_file(path, MAX_EXPORT_BYTES, "a list export", huge_tree=True, remove_blank_text=True,
                       collect_ids=False)
+    return _xml_tables(root, path)
+
+
+def _xml_tables(root, path: Path) -> dict[str, list[dict[str, str]]]:
     if root.tag != "unload":
         raise InputError(f"{path}:{root.sourceline}: expected an <unload> list export, found <{root.tag}>")
     out: dict[str, list[dict[str, str]]] = {}
@@ -79,19 +97,26 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
 
 def write_exports(data: dict[str, list[dict[str, str]]], folder: Path,
                   unload_date: str = "2026-01-01 00:00:00") -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    with Progress("writing exports", len(data)) as progress:
+        for table in sorted(data):
+            progress.show(f"{table}.xml")
+            _write_export(folder, table, data[table], unload_date)
+            progress.step(f"{table}.xml")
+
+
+def _write_export(folder: Path, table: str, rows: list[dict[str, str]], unload_date: str) -> None:
     from lxml import etree
 
-    folder.mkdir(parents=True, exist_ok=True)
-    for table in sorted(data):
-        root = etree.Element("unload", unload_date=unload_date)
-        root.text = "\n"
-        for rec in data[table]:
-            el = etree.SubElement(root, table, action="INSERT_OR_UPDATE")
-            el.text = "\n"
-            el.tail = "\n"
-            for name in sorted(rec):
-                child = etree.SubElement(el, name)
-                child.text = rec[name] or None
-                child.tail = "\n"
-        text = XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
-        (folder / f"{table}.xml").write_text(text, encoding="utf-8")
+    root = etree.Element("unload", unload_date=unload_date)
+    root.text = "\n"
+    for rec in rows:
+        el = etree.SubElement(root, table, action="INSERT_OR_UPDATE")
+        el.text = "\n"
+        el.tail = "\n"
+        for name in sorted(rec):
+            child = etree.SubElement(el, name)
+            child.text = rec[name] or None
+            child.tail = "\n"
+    text = XML_DECLARATION + etree.tostring(root, encoding="unicode") + "\n"
+    (folder / f"{table}.xml").write_text(text, encoding="utf-8")

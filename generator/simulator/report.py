@@ -35,6 +35,7 @@ class Step:
     changes: list[dict] = field(default_factory=list)
     logs: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the instance would do silently (they fail the run)
+    absent: list[str] = field(default_factory=list)  # tables it read that the snapshot does not hold
 
 
 @dataclass
@@ -77,6 +78,16 @@ class Report:
     def ok(self) -> bool:
         return (self.error is None and self.stopped is None and not self.unsupported and not self.failed_steps
                 and not self.warnings)
+
+    def missing_tables(self) -> dict[str, list[str]]:
+        """Each table the script read that the snapshot lacks, with the steps that read it (those
+        steps saw an instance without that table)."""
+        out: dict[str, list[str]] = {}
+        for s in self.steps:
+            for table in s.absent:
+                if s.name not in out.setdefault(table, []):
+                    out[table].append(s.name)
+        return dict(sorted(out.items()))
 
     def step(self, name: str) -> Step:
         return next(s for s in self.steps if s.name == name)
@@ -191,6 +202,8 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
         if kind == "op":
             if item["op"] in ("query", "aggregate"):
                 current.queries += 1
+                if item.get("absent") and item["table"] not in current.absent:
+                    current.absent.append(item["table"])
             elif item["op"] in WRITE_OPS:
                 current.writes += 1
         elif kind == "change":

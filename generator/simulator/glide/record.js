@@ -28,13 +28,7 @@ GlideRecord.prototype.isValidField = function (field) {
 };
 // isValid(): the table exists here; a parent table (sysauto) exists when one of its children does.
 GlideRecord.prototype.isValid = function () {
-    var classes = classesOf(this._table);
-    for (var i = 0; i < classes.length; i++) {
-        if (Object.prototype.hasOwnProperty.call(TABLES, classes[i])) {
-            return true;
-        }
-    }
-    return false;
+    return tablePresent(this._table);
 };
 GlideRecord.prototype.getTableName = function () {
     return this._table;

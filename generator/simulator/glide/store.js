@@ -129,6 +129,9 @@ function notEmulated(name) {
 function op(kind, table, detail) {
     seq++;
     var o = {seq: seq, op: kind, table: table};
+    if ((kind === 'query' || kind === 'aggregate') && !tablePresent(table)) {
+        o.absent = true; // the snapshot has no such table: simulate warns that this step read an instance without it
+    }
     for (var k in detail) {
         if (Object.prototype.hasOwnProperty.call(detail, k)) {
             o[k] = detail[k];
@@ -164,6 +167,17 @@ function classesOf(table) {
         out = out.concat(classesOf(kids[i]));
     }
     return out;
+}
+
+// Whether the snapshot holds the table (or, for a parent such as sysauto, one of its children).
+function tablePresent(table) {
+    var classes = classesOf(table);
+    for (var i = 0; i < classes.length; i++) {
+        if (Object.prototype.hasOwnProperty.call(TABLES, classes[i])) {
+            return true;
+        }
+    }
+    return false;
 }
 
 function rowsOf(table) {
