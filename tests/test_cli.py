@@ -102,16 +102,21 @@ def test_internal_error_message(capsys, monkeypatch):
     assert "Traceback" in capsys.readouterr().err
 
 
-@pytest.mark.skipif(os.environ.get("POSTCLONE_SKIP_WHEEL") == "1", reason="POSTCLONE_SKIP_WHEEL=1")
-def test_wheel_works_from_another_folder(tmp_path):
-    """Build the wheel, install it into a fresh venv, build the example from an unrelated folder."""
+def distribution(tmp_path, kind: str, pattern: str) -> Path:
+    """Build the project's wheel or sdist (`python -m build`, no isolation) into tmp_path/dist."""
     dist = tmp_path / "dist"
-    r = subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation", "--outdir", str(dist), str(ROOT)],
+    r = subprocess.run([sys.executable, "-m", "build", kind, "--no-isolation", "--outdir", str(dist), str(ROOT)],
                        capture_output=True, text=True, timeout=600)
     if r.returncode != 0 and "No module named build" in r.stderr:
         pytest.skip("the 'build' package is not installed (pip install -e '.[test]')")
     assert r.returncode == 0, r.stderr[-2000:]
-    wheel = next(dist.glob("postclone-*.whl"))
+    return next(dist.glob(pattern))
+
+
+@pytest.mark.skipif(os.environ.get("POSTCLONE_SKIP_WHEEL") == "1", reason="POSTCLONE_SKIP_WHEEL=1")
+def test_wheel_works_from_another_folder(tmp_path):
+    """Build the wheel, install it into a fresh venv, build the example from an unrelated folder."""
+    wheel = distribution(tmp_path, "--wheel", "postclone-*.whl")
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=False, system_site_packages=False).create(env_dir)
     # Reuse the test environment's installed dependencies; install only the wheel itself.
@@ -149,13 +154,7 @@ def test_wheel_works_from_another_folder(tmp_path):
 def test_the_sdist_holds_every_file_of_the_repository_and_its_tests_run_from_it(tmp_path):
     import tarfile
 
-    dist = tmp_path / "dist"
-    r = subprocess.run([sys.executable, "-m", "build", "--sdist", "--no-isolation", "--outdir", str(dist), str(ROOT)],
-                       capture_output=True, text=True, timeout=600)
-    if r.returncode != 0 and "No module named build" in r.stderr:
-        pytest.skip("the 'build' package is not installed (pip install -e '.[test]')")
-    assert r.returncode == 0, r.stderr[-2000:]
-    sdist = next(dist.glob("postclone-*.tar.gz"))
+    sdist = distribution(tmp_path, "--sdist", "postclone-*.tar.gz")
     with tarfile.open(sdist) as tar:
         names = {n.split("/", 1)[1] for n in tar.getnames() if "/" in n}
         tar.extractall(tmp_path / "unpacked", filter="data")
