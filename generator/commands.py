@@ -187,7 +187,7 @@ def build(config: Path, out: Path, previous: Path | None, check: bool, force: bo
     )
 
 
-def _wanted(mode: str, job_key: str | None) -> str:
+def wanted_script(mode: str, job_key: str | None) -> str:
     """The generated file `render` and `simulate` use: a job's script or the --mode's (not both)."""
     if job_key is None:
         return f"postclone-{mode}.js"
@@ -197,7 +197,7 @@ def _wanted(mode: str, job_key: str | None) -> str:
     return f"jobs/{job_key}.js"
 
 
-def _check_job(cfg, job_key: str | None) -> None:
+def check_job_key(cfg, job_key: str | None) -> None:
     keys = [j.key for j in cfg.jobs]
     if job_key is not None and job_key not in keys:
         raise InputError(f"--job: no job with key {job_key!r} (jobs: {', '.join(keys) or 'none'})")
@@ -215,9 +215,9 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
     from generator.render import render as render_all
     from generator.validate import validate as check
 
-    wanted = _wanted(mode, job_key)
+    wanted = wanted_script(mode, job_key)
     cfg = cfgmod.load(config)
-    _check_job(cfg, job_key)
+    check_job_key(cfg, job_key)
     scripts = render_all(plan.make(cfg))
     check(scripts)
     text = next(s.text for s in scripts if s.filename == wanted)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import click
 
-from generator.commands import CONFIG_ARG, JSON_OPT, _check_job, _wanted, cli
+from generator.commands import CONFIG_ARG, JSON_OPT, check_job_key, cli, wanted_script
 from generator.console import Progress, detail, say, warn
 from generator.errors import CheckFailed, InputError
 from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
@@ -59,9 +59,9 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
     from generator.simulator.run import simulate as run
     from generator.validate import validate as check
 
-    wanted = _wanted(mode, job_key)
+    wanted = wanted_script(mode, job_key)
     cfg = cfgmod.load(config)
-    _check_job(cfg, job_key)
+    check_job_key(cfg, job_key)
     _check_instance(cfg, instance)
     the_plan = plan.make(cfg)
     scripts = render_all(the_plan)
