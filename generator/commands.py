@@ -225,6 +225,73 @@ def render(config: Path, mode: str, job_key: str | None) -> None:
 
 
 @cli.command()
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--from", "from_url", metavar="URL", help="Read this instance through its REST Table API (read-only; "
+              "credentials from SN_USER and SN_PASSWORD, or SN_TOKEN) instead of writing a synthetic instance.")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path),
+              help="With --from: the configuration whose scripts decide which tables and fields are read.")
+@click.option("--table", "extra_tables", multiple=True, metavar="NAME[:QUERY]",
+              help="With --from: read this table too (all fields), optionally only the rows of an encoded query.")
+@click.option("--timeout", "timeout_sec", type=click.FloatRange(0.1, 3600), default=60.0, show_default=True,
+              metavar="SECONDS", help="With --from: how long to wait for each answer of the instance.")
+@click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000),
+              help="Synthetic: how many users.")
+@click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000),
+              help="Synthetic: how many scheduled jobs.")
+@click.option("--force", is_flag=True, help="Synthetic: write into OUT even when it is not empty (replacing "
+              "same-named exports).")
+def snapshot(out: Path, from_url: str | None, config: Path | None, extra_tables: tuple[str, ...],
+             timeout_sec: float, users: int, jobs: int, force: bool) -> None:
+    """Write an instance as list exports into OUT, for simulate: read from a live instance (--from), or
+    synthetic (for benchmarks)."""
+    if from_url is not None:
+        return _snapshot_from(out, from_url, config, extra_tables, timeout_sec)
+    if config is not None or extra_tables:
+        raise click.UsageError("--config and --table apply only with --from URL")
+    from generator.simulator.exports import write_exports
+    from generator.simulator.synthetic import large
+
+    if out.is_dir() and any(out.iterdir()) and not force:
+        raise InputError(f"{out}: is not empty; snapshot writes only into a new or empty folder (--force writes "
+                         "into it anyway, replacing exports of the same name)")
+    if os.path.lexists(out) and not out.is_dir():
+        raise InputError(f"{out}: exists and is not a folder")
+    data = large(users=users, jobs=jobs)
+    try:
+        write_exports(data, out)
+    except OSError as err:
+        raise InputError(f"{out}: cannot write: {err.strerror}") from None
+    say(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")
+
+
+def _snapshot_from(out: Path, url: str, config: Path | None, extra: tuple[str, ...], timeout_sec: float) -> None:
+    from generator import config as cfgmod
+    from generator.instance import snapshot as live
+    from generator.instance.client import TableClient, credentials_from_env
+    from generator.simulator.reads import tables_read
+
+    if config is None:
+        raise click.UsageError("--from needs --config: the configuration's scripts decide what is read")
+    source = click.get_current_context().get_parameter_source
+    if any(source(name).name == "COMMANDLINE" for name in ("users", "jobs", "force")):  # type: ignore[union-attr]
+        raise click.UsageError("--users, --jobs and --force apply only to a synthetic snapshot (without --from)")
+    client = TableClient(url, credentials_from_env(), timeout=timeout_sec)
+    # sys_user first: every instance has it, so bad credentials or a wrong URL show before anything else
+    reads = sorted((live.TableRead(t, "", tuple(fields) if t == "sys_user" else ()) for t, fields in
+                    tables_read(cfgmod.load(config)).items()), key=lambda r: (r.table != "sys_user", r.table))
+    for spec in extra:
+        name, _, query = spec.partition(":")
+        if not name.strip() or not all(c.isalnum() or c in "_$" for c in name.strip()):
+            raise InputError(f"--table {spec!r}: give a table name, optionally followed by :encoded-query")
+        reads = [r for r in reads if r.table != name.strip()] + [live.TableRead(name.strip(), query, (), True)]
+    manifest = live.write(client, reads, out)
+    tables = manifest["tables"]
+    absent = sorted(t for t, e in tables.items() if e.get("absent"))
+    say(f"read {len(tables) - len(absent)} tables ({sum(e['rows'] for e in tables.values())} records) from "
+        f"{client.base} into {out}/" + (f"; not on this instance: {', '.join(absent)}" if absent else ""))
+
+
+@cli.command()
 def schema() -> None:
     """Print the configuration's JSON Schema (the same text as the wheel's postclone.schema.json)."""
     from generator.schema import schema_text

@@ -99,7 +99,7 @@ def test_a_new_post_clone_step_is_one_template_file_and_one_entry_in_the_plan(tm
     assert report.ok
 
 
-@pytest.mark.parametrize("wing", [w for w in WINGS if w != "instance"])  # instance: one module so far (issue 16)
+@pytest.mark.parametrize("wing", WINGS)
 def test_each_wing_is_a_folder_of_modules(wing):
     assert (GENERATOR / wing / "__init__.py").is_file()
     assert len(list((GENERATOR / wing).glob("*.py"))) >= 3

@@ -37,6 +37,14 @@ RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 MAX_RETRY_AFTER = 120.0  # seconds: a longer Retry-After is an error, not a wait
 
 
+class Refused(InputError):
+    """The instance answered with an HTTP error that retrying will not fix (401, 403, 404, ...)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 @dataclass(frozen=True)
 class Page:
     records: list[dict[str, str]]
@@ -154,20 +162,24 @@ class TableClient:
                     if response.status == 200:
                         return response.status, dict(response.headers), body
                     if response.status not in RETRY_STATUS:
-                        raise InputError(self._refused(table, response.status, body))
+                        raise Refused(self._refused(table, response.status, body), response.status)
                     problem = f"HTTP {response.status}"
                     wait = _retry_after(response.headers.get("Retry-After"))
                     if wait is not None and wait > MAX_RETRY_AFTER:
                         raise InputError(f"{self.base}: {table}: HTTP {response.status} with Retry-After {wait:g} s "
                                          f"(over {MAX_RETRY_AFTER:g} s); try again later")
                     if attempt < self.attempts:
-                        self.sleep(wait if wait is not None else self.backoff * 2 ** (attempt - 1))
+                        self.sleep(wait if wait is not None else self._backoff(attempt))
                     continue
                 finally:
                     response.release_conn()
             if attempt < self.attempts:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
+                self.sleep(self._backoff(attempt))
         raise InputError(f"{self.base}: {table}: {problem}, {self.attempts} attempts; nothing was written")
+
+    def _backoff(self, attempt: int) -> float:
+        """The wait before the next attempt: doubling from `backoff`, never longer than the timeout."""
+        return min(self.backoff * 2 ** (attempt - 1), float(self.timeout.read_timeout or 60.0))
 
     def _refused(self, table: str, status: int, body: bytes) -> str:
         detail = _error_message(body)

@@ -1,10 +1,9 @@
-"""The simulator's commands: `simulate` (run a generated script on a snapshot) and `snapshot` (write a
-synthetic instance). They register on the one command group of generator/commands.py."""
+"""The simulator's command: `simulate` (run a generated script on a snapshot). It registers on the one
+command group of generator/commands.py (`snapshot`, which also reads live instances, stays there)."""
 
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import click
 
 from generator.commands import CONFIG_ARG, JSON_OPT, check_job_key, cli, wanted_script
 from generator.console import Progress, detail, say, warn
-from generator.errors import CheckFailed, InputError
+from generator.errors import CheckFailed
 from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
 
 
@@ -98,27 +97,3 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
                  "table, even empty, if the instance has it)")
     if not report.ok:
         raise CheckFailed("")
-
-
-@cli.command()
-@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--users", default=100_000, show_default=True, type=click.IntRange(2, 2_000_000))
-@click.option("--jobs", default=5_000, show_default=True, type=click.IntRange(0, 1_000_000))
-@click.option("--force", is_flag=True, help="Write into OUT even when it is not empty (replacing same-named exports).")
-def snapshot(out: Path, users: int, jobs: int, force: bool) -> None:
-    """Write a synthetic instance (XML list exports) into OUT, for simulate and benchmarks."""
-    from generator.simulator.exports import write_exports
-    from generator.simulator.synthetic import large
-
-    if out.is_dir() and any(out.iterdir()) and not force:
-        raise InputError(f"{out}: is not empty; snapshot writes only into a new or empty folder (--force writes "
-                         "into it anyway, replacing exports of the same name)")
-    if os.path.lexists(out) and not out.is_dir():
-        raise InputError(f"{out}: exists and is not a folder")
-
-    data = large(users=users, jobs=jobs)
-    try:
-        write_exports(data, out)
-    except OSError as err:
-        raise InputError(f"{out}: cannot write: {err.strerror}") from None
-    say(f"wrote {len(data)} tables ({sum(map(len, data.values()))} records) to {out}/")

@@ -28,7 +28,9 @@ def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
                            Path(STDIN_LABEL))
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
-    files = sorted(p for p in path.iterdir() if p.suffix in (".xml", ".json")) if path.is_dir() else [path]
+    # *.manifest.json describes a snapshot (`snapshot --from` writes one); it is not an export
+    files = sorted(p for p in path.iterdir() if p.suffix in (".xml", ".json") and not p.name.endswith(".manifest.json")
+                   ) if path.is_dir() else [path]
     if path.is_dir() and not files:
         raise InputError(f"{path}: no .xml or .json exports in this folder")
     data: dict[str, list[dict[str, str]]] = {}

@@ -55,6 +55,8 @@ class Report:
     warnings: list[str] = field(default_factory=list)
     banners: list[dict] = field(default_factory=list)  # each banner afterwards: displays, or why not
     jobs: list[dict] = field(default_factory=list)  # each scheduled job afterwards: active, scheduled
+    reads: dict[str, list[str]] = field(default_factory=dict)  # table -> fields the run touched (a journal)
+    children: dict[str, list[str]] = field(default_factory=dict)  # parent table -> the child tables it spans
 
     @property
     def queries(self) -> int:
@@ -223,4 +225,5 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
         steps.append(current)
     return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
                   r["changes"], r["logs"], r["events"], r["attachments"], raw.state,
-                  [w["message"] for w in r.get("warnings", [])], r.get("banners", []), r.get("jobs", []))
+                  [w["message"] for w in r.get("warnings", [])], r.get("banners", []), r.get("jobs", []),
+                  {t: sorted(fields) for t, fields in sorted(r.get("reads", {}).items())}, r.get("children", {}))

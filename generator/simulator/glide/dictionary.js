@@ -103,6 +103,7 @@ function columnsOf(table) {
 
 // True when `field` (one name, no dot-walk) is a field of `table`, or when that cannot be known.
 function fieldExists(table, field) {
+    noteRead(table, field);
     var cols = columnsOf(table);
     return cols === null || Object.prototype.hasOwnProperty.call(cols, field);
 }

@@ -8,9 +8,11 @@ function GlideElement(gr, name, value) {
 // A boolean element reads "true"/"false" as text (toString, getDisplayValue, concatenation) and
 // "1"/"0" through getValue(), as GlideRecord.getValue() does (c_GlideRecordAPI.md).
 GlideElement.prototype.toString = function () {
+    noteRead(this._gr._table, this._name);
     return this._value === null ? '' : this._value;
 };
 GlideElement.prototype.getValue = function () {
+    noteRead(this._gr._table, this._name);
     return readValue(this._gr._table, this._name, this._value);
 };
 GlideElement.prototype.setValue = function (v) {
@@ -20,6 +22,7 @@ GlideElement.prototype.getDisplayValue = function () {
     return this.toString();
 };
 GlideElement.prototype.nil = function () {
+    noteRead(this._gr._table, this._name);
     return this._value === null;
 };
 GlideElement.prototype.getName = function () {

@@ -7,6 +7,7 @@ function fieldValue(table, rec, field, read) {
     var cur = rec;
     var curTable = table;
     for (var i = 0; i < parts.length - 1; i++) {
+        noteRead(curTable, parts[i]);
         var refs = refsOf(cur.sys_class_name || curTable);
         var target = refs[parts[i]];
         if (!target) {
@@ -19,6 +20,7 @@ function fieldValue(table, rec, field, read) {
         }
     }
     var last = parts[parts.length - 1];
+    noteRead(curTable, last);
     var v = cur[last];
     if (read) {
         return readValue(cur.sys_class_name || curTable, last, v);

@@ -207,6 +207,7 @@ GlideRecord.prototype._collect = function () {
         if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k)) {
             var v = this[k];
             if (!(v instanceof GlideElement) && typeof v !== 'function') {
+                noteRead(this._table, k);
                 this._pending[k] = isBoolean(this._table, k) ? storedBoolean(str(v)) : str(v);
             }
         }
@@ -239,6 +240,7 @@ GlideRecord.prototype.getUniqueValue = function () {
     return this.getValue('sys_id');
 };
 GlideRecord.prototype.setValue = function (field, value) {
+    noteRead(this._table, field);
     if (value instanceof GlideElement) {
         value = value._value;
     }

@@ -126,7 +126,19 @@ function notEmulated(name) {
     };
 }
 
+// What the script touched, table by table and field by field: `snapshot --from` reads exactly these
+// tables from an instance (and of sys_user only these fields). Not a platform rule: a journal.
+var READS = {};
+
+function noteRead(table, field) {
+    var t = Object.prototype.hasOwnProperty.call(READS, table) ? READS[table] : (READS[table] = {});
+    if (field) {
+        t[field] = true;
+    }
+}
+
 function op(kind, table, detail) {
+    noteRead(table);
     seq++;
     var o = {seq: seq, op: kind, table: table};
     if ((kind === 'query' || kind === 'aggregate') && !tablePresent(table)) {
@@ -171,6 +183,7 @@ function classesOf(table) {
 
 // Whether the snapshot holds the table (or, for a parent such as sysauto, one of its children).
 function tablePresent(table) {
+    noteRead(table);
     var classes = classesOf(table);
     for (var i = 0; i < classes.length; i++) {
         if (Object.prototype.hasOwnProperty.call(TABLES, classes[i])) {
@@ -268,7 +281,9 @@ pc.result = function () {
         unsupported: pc.unsupported,
         warnings: pc.warnings,
         banners: bannerDisplay(),
-        jobs: jobSchedules()
+        jobs: jobSchedules(),
+        reads: READS,
+        children: CHILDREN
     });
 };
 

@@ -124,6 +124,7 @@ var gs = {
             sys_id: gr && gr._current ? gr._current.sys_id : '', parm1: str(p1), parm2: str(p2)});
     },
     tableExists: function (table) {
+        noteRead(String(table));
         return Object.prototype.hasOwnProperty.call(TABLES, table);
     },
     nil: function (v) {
