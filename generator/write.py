@@ -113,10 +113,13 @@ def clean_leftovers(out_dir: Path) -> list[str]:
     for entry in sorted(out_dir.iterdir()):
         if not entry.name.startswith(TMP_PREFIX) or entry.is_symlink() or not entry.is_dir():
             continue
-        with _locked(entry, blocking=False) as free:
-            if free:
-                shutil.rmtree(entry, ignore_errors=True)
-                removed.append(entry.name)
+        try:
+            with _locked(entry, blocking=False) as free:
+                if free:
+                    shutil.rmtree(entry, ignore_errors=True)
+                    removed.append(entry.name)
+        except FileNotFoundError:
+            continue  # another build removed it meanwhile (its old build, which it deletes after the swap)
     return removed
 
 

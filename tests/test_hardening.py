@@ -495,6 +495,28 @@ def test_a_leftover_temporary_folder_is_removed_but_a_live_builds_is_not(tmp_pat
     assert not live.exists() and stranger.exists()
 
 
+def test_a_leftover_that_another_build_removes_meanwhile_is_skipped(tmp_path, monkeypatch):
+    """Found by the concurrent-builds test in CI (1 run in 20): a build deletes its old build after the
+    swap, outside the lock, while another build's cleaner is listing the folder; the cleaner must skip
+    the entry that vanished, not fail the build with "No such file or directory"."""
+    import generator.write as b
+
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{b.TMP_PREFIX}x-{name}").mkdir()
+    real = b._locked
+
+    def vanishing(folder, blocking=True):
+        if folder.name.endswith("-a"):
+            import shutil
+
+            shutil.rmtree(folder)  # the other build's _remove(old) got there first
+        return real(folder, blocking)
+
+    monkeypatch.setattr(b, "_locked", vanishing)
+    assert b.clean_leftovers(tmp_path) == [f"{b.TMP_PREFIX}x-b", f"{b.TMP_PREFIX}x-c"]
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_concurrent_builds_do_not_mix_files(tmp_path):
     out = tmp_path / "build"
     code = ("import sys; from generator import config; from generator.pipeline import assemble; from generator.write import write; "
