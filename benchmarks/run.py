@@ -155,6 +155,26 @@ def now_sdk(work: Path, runs: int) -> dict:
         return {"name": "now-sdk build (the example's records)", "skipped": f"now-sdk build failed: {str(err)[-300:]}"}
 
 
+def live_snapshot(work: Path, users: int) -> dict:
+    """`snapshot --from` of a synthetic instance served by the tests' Table API server (in its own
+    process, so its memory is not counted): the time and the peak RSS of the snapshot process."""
+    server = subprocess.Popen([sys.executable, str(ROOT / "tests" / "table_api_server.py"), str(users),
+                               str(users // 20), "3600"], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        url = server.stdout.readline().strip()  # type: ignore[union-attr]
+        out = work / f"live-{users}"
+        m = measure(f"snapshot --from, {users} users", postclone("snapshot", str(out), "--from", url, "--config",
+                                                                  str(EXAMPLE)), 1,
+                    env={"SN_USER": "bench", "SN_PASSWORD": "bench"})
+        m.update({"users": users, "records": sum(1 for p in out.glob("*.xml") for line in p.open()
+                                                   if "action=" in line)})
+        return m
+    finally:
+        server.kill()
+        server.wait()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs and sizes (a smoke test of the benchmark)")
@@ -217,6 +237,11 @@ def main() -> int:
                                                     if s["name"] == "users")})
             rows.append(m)
         results["scale"]["simulator (users; jobs = users / 20)"] = rows
+
+        rows = []
+        for users in ((10000,) if args.quick else (100000, 1000000)):
+            rows.append(live_snapshot(work, users))
+        results["scale"]["snapshot --from a local Table API server (users; jobs = users / 20)"] = rows
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -29,6 +29,7 @@ class TableAPI:
         self.forbidden = forbidden
         self.faults: list[tuple] = []  # consumed one per request: ("status", code, headers) | ("drop",) | ("hang", s)
         self.requests: list[tuple[str, str]] = []  # (method, path with query)
+        self._cache: dict[tuple[str, str], list[dict[str, str]]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
@@ -41,6 +42,24 @@ class TableAPI:
     def __exit__(self, *exc: object) -> None:
         self.server.shutdown()
         self.server.server_close()
+
+    def matching(self, table: str, query: str) -> list[dict[str, str]]:
+        """The rows of an encoded query (field=value terms, ORDERBY<field>), computed once per query:
+        a client pages through the same query, so a 1,000,000-row table is sorted once, not per page."""
+        key = (table, query)
+        if key not in self._cache:
+            rows = list(self.data[table])
+            order = None
+            for term in filter(None, query.split("^")):
+                if term.startswith("ORDERBY"):
+                    order = term[len("ORDERBY"):]
+                elif "=" in term:
+                    field, value = term.split("=", 1)
+                    rows = [r for r in rows if r.get(field, "") == value]
+            if order:
+                rows.sort(key=lambda r: r.get(order, ""))
+            self._cache[key] = rows
+        return self._cache[key]
 
     @property
     def methods(self) -> set[str]:
@@ -93,16 +112,7 @@ class TableAPI:
                 if table not in api.data:
                     return self._json(404, {"error": {"message": "Invalid table " + table, "detail": ""},
                                             "status": "failure"})
-                rows = list(api.data[table])
-                order = None
-                for term in filter(None, q.get("sysparm_query", "").split("^")):
-                    if term.startswith("ORDERBY"):
-                        order = term[len("ORDERBY"):]
-                    elif "=" in term:
-                        field, value = term.split("=", 1)
-                        rows = [r for r in rows if r.get(field, "") == value]
-                if order:
-                    rows.sort(key=lambda r: r.get(order, ""))
+                rows = api.matching(table, q.get("sysparm_query", ""))
                 limit = int(q.get("sysparm_limit", "10000"))
                 offset = int(q.get("sysparm_offset", "0"))
                 page = rows[offset: offset + limit]
@@ -129,3 +139,24 @@ class TableAPI:
                 self.wfile.write(raw)
 
         return Handler
+
+
+def serve(users: int, jobs: int, seconds: float) -> None:
+    """`python tests/table_api_server.py USERS JOBS SECONDS`: serve a synthetic instance (for the
+    benchmark), print the URL, stop after SECONDS. Credentials: SN_USER=bench, SN_PASSWORD=bench."""
+    import base64
+    import sys
+
+    from generator.simulator.synthetic import large
+
+    auth = "Basic " + base64.b64encode(b"bench:bench").decode()
+    with TableAPI(large(users=users, jobs=jobs), auth) as api:
+        sys.stdout.write(api.url + "\n")
+        sys.stdout.flush()
+        time.sleep(seconds)
+
+
+if __name__ == "__main__":
+    import sys
+
+    serve(int(sys.argv[1]), int(sys.argv[2]), float(sys.argv[3]))
