@@ -82,7 +82,7 @@ def test_a_table_asked_for_by_name_with_a_query(tmp_path):
 
 
 def _nothing_written(tmp_path) -> bool:
-    return not (tmp_path / "snap").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".postclone-tmp")]
+    return not (tmp_path / "snap").exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".postclone-")]
 
 
 @pytest.mark.parametrize("case,setup,message", [

@@ -2,10 +2,10 @@
 layout `simulate --data` reads (one `<unload>` file per table) and a manifest.
 
 Pages are streamed to disk as they arrive (memory does not grow with a table), into a temporary
-sibling folder that is renamed into place at the end: a failure at any point (an HTTP error, a full
-disk, Ctrl-C) leaves no OUT folder and nothing half-written. A table the instance answers 404 for
-is not on it: no export is written, so simulate sees an instance without it, and the manifest says
-so; sys_user, which every instance has, must be there.
+sibling folder (`.postclone-snapshot-*`) that is renamed into place at the end: a failure at any
+point (an HTTP error, a full disk, Ctrl-C) leaves no OUT folder and nothing half-written. A table
+the instance answers 404 for is not on it: no export is written, so simulate sees an instance
+without it, and the manifest says so; sys_user, which every instance has, must be there.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def write(client: TableClient, reads: list[TableRead], out: Path, page_size: int
         raise InputError(f"{out}: exists and is not an empty folder; snapshot writes a new folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=f".postclone-tmp-{out.name}-", dir=out.parent))
+        # not .postclone-tmp-*: a build into the same folder removes those it finds unlocked
+        tmp = Path(tempfile.mkdtemp(prefix=f".postclone-snapshot-{out.name}-", dir=out.parent))
     except OSError as err:
         raise InputError(f"{out}: cannot create the snapshot folder: {err.strerror}") from None
     manifest: dict = {"tool": "postclone", "tool_version": __version__, "instance": client.base,
