@@ -94,10 +94,21 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
             sys.stderr.flush()
             os._exit(Interrupted.exit_code)
         except JSTimeoutException:
+            _settle(ctx)
             raise EngineLimit(_limit_text("time", "v8", timeout_sec, memory_mib)) from None
         except JSOOMException:
+            _settle(ctx)
             raise EngineLimit(_limit_text("memory", "v8", timeout_sec, memory_mib)) from None
     return RawRun(result, error, state)
+
+
+def _settle(ctx) -> None:
+    """After V8 was stopped (timeout, memory), let mini-racer deliver its pending termination callback
+    before the context closes; closed first, that callback prints "Event loop is closed" tracebacks."""
+    try:
+        ctx.eval("0", timeout_sec=5)
+    except Exception:  # noqa: BLE001 - the context may be unusable after a memory stop: nothing to settle
+        pass
 
 
 def _js_error(text: str) -> str:
