@@ -3,6 +3,7 @@ whose every value is checked against its Key in generator/schema.py."""
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 from pathlib import Path
@@ -68,9 +69,7 @@ class Table:
         (`[enviroments.x]`) names itself instead of showing up as "environments: is required"."""
         if self.shape in schema.KEYS and schema.KEYS[self.shape].type == "map":
             return  # its keys are names (environments.<name>), checked against the name pattern
-        prefix = f"{self.shape}." if self.shape else ""
-        known = {p[len(prefix):] for p in schema.KEYS if p.startswith(prefix) and "." not in p[len(prefix):]}
-        known = {k.removesuffix("[]") for k in known}
+        known = _known_keys(self.shape)
         for name in self.data:
             if name not in known:
                 self._reject(name)
@@ -222,12 +221,18 @@ class Table:
                       "instance, or keep them across clones with a clone data preserver)")
         import difflib  # only on the error path
 
-        prefix = f"{self.shape}." if self.shape else ""
-        known = sorted(p[len(prefix):].removesuffix("[]") for p in schema.KEYS
-                       if p.startswith(prefix) and "." not in p[len(prefix):])
-        close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+        close = difflib.get_close_matches(name, sorted(_known_keys(self.shape)), n=1, cutoff=0.6)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         self.fail(key, f"unknown key{hint}")
+
+
+@functools.lru_cache(maxsize=None)
+def _known_keys(shape: str) -> frozenset[str]:
+    """The keys schema.KEYS allows directly in a table of this shape (computed once per shape, not
+    once per table: a config with 1,000 jobs creates 1,000 tables of shape jobs[])."""
+    prefix = f"{shape}." if shape else ""
+    return frozenset(p[len(prefix):].removesuffix("[]") for p in schema.KEYS
+                     if p.startswith(prefix) and "." not in p[len(prefix):])
 
 
 def _type_name(value: Any) -> str:

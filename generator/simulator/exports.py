@@ -15,6 +15,11 @@ from generator.readfile import STDIN, STDIN_LABEL, parse_json, read_regular
 from generator.xmlread import parse_bytes, parse_file
 
 MAX_EXPORT_BYTES = 2 << 30  # one list export: 2 GiB holds well over 1,000,000 users
+# How a list export is parsed (from a file or standard input): remove_blank_text drops only the
+# whitespace between elements (a field holding just spaces keeps them); with collect_ids off it
+# parses a 100,000-user export about 40% faster. huge_tree: a large instance's export holds more than
+# libxml2's default limits allow; the byte limit bounds it.
+XML_OPTIONS = {"huge_tree": True, "remove_blank_text": True, "collect_ids": False}
 
 
 def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
@@ -24,8 +29,7 @@ def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
         raw = read_regular(path, MAX_EXPORT_BYTES, "a list export")
         if raw.lstrip()[:1] == b"{":
             return _json_tables(parse_json(raw, STDIN_LABEL), Path(STDIN_LABEL))
-        return _xml_tables(parse_bytes(raw, STDIN_LABEL, huge_tree=True, remove_blank_text=True, collect_ids=False),
-                           Path(STDIN_LABEL))
+        return _xml_tables(parse_bytes(raw, STDIN_LABEL, **XML_OPTIONS), Path(STDIN_LABEL))
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
     # *.manifest.json describes a snapshot (`snapshot --from` writes one); it is not an export
@@ -71,12 +75,7 @@ def _json_tables(raw: object, path: Path) -> dict[str, list[dict[str, str]]]:
 
 
 def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
-    # remove_blank_text drops only the whitespace between elements (a field holding just spaces keeps
-    # them); with collect_ids off it parses a 100,000-user export about 40% faster. huge_tree: a large
-    # instance's export holds more than libxml2's default limits allow; the byte limit bounds it.
-    root = parse_file(path, MAX_EXPORT_BYTES, "a list export", huge_tree=True, remove_blank_text=True,
-                      collect_ids=False)
-    return _xml_tables(root, path)
+    return _xml_tables(parse_file(path, MAX_EXPORT_BYTES, "a list export", **XML_OPTIONS), path)
 
 
 def _xml_tables(root, path: Path) -> dict[str, list[dict[str, str]]]:

@@ -32,8 +32,9 @@ def tables_read(cfg: Config) -> dict[str, list[str]]:
     runs.append((render_install(the_plan, "preview"), cfg.production[0]))
     reads: dict[str, set[str]] = {}
     children: dict[str, list[str]] = {}
+    data = _instance_for(cfg)  # the engine gets a copy each run (as JSON), so one instance serves all runs
     for text, instance in runs:
-        report = simulate(text, _instance_for(cfg), instance)
+        report = simulate(text, data, instance)
         children = report.children
         for table, touched in report.reads.items():
             reads.setdefault(table, set()).update(touched)
@@ -51,20 +52,21 @@ def tables_read(cfg: Config) -> dict[str, list[str]]:
 def _instance_for(cfg: Config) -> dict[str, list[dict[str, str]]]:
     """A small synthetic instance that also holds every name the config refers to."""
     data = large(users=60, jobs=24, groups=8)
-    users, roles, groups = data["sys_user"], data["sys_user_role"], data["sys_user_group"]
+
+    def add(table: str, key: str, names, extra: dict[str, str] | None = None) -> None:
+        rows = data.setdefault(table, [])
+        have = {r.get(key) for r in rows}
+        for name in names:
+            if name and name not in have:
+                have.add(name)
+                rows.append({"sys_id": sid(f"cfg-{table}", name), key: name, **(extra or {})})
+
+    person = {"active": "true", "locked_out": "false"}
     for env in cfg.environments:
-        names = [*env.users.keep_users, *env.mid_servers.users]
-        users += [{"sys_id": sid("cfg-user", n), "user_name": n, "active": "true", "locked_out": "false"}
-                  for n in names if n not in {u["user_name"] for u in users}]
-        roles += [{"sys_id": sid("cfg-role", r), "name": r} for r in env.users.keep_roles
-                  if r not in {x["name"] for x in roles}]
-        groups += [{"sys_id": sid("cfg-group", g), "name": g} for g in env.users.keep_groups
-                   if g not in {x["name"] for x in groups}]
-    profiles = data.setdefault("clone_profile", [])
-    profiles += [{"sys_id": sid("cfg-profile", p), "name": p} for p in cfg.clone_profiles]
+        add("sys_user", "user_name", [*env.users.keep_users, *env.mid_servers.users], person)
+        add("sys_user_role", "name", env.users.keep_roles)
+        add("sys_user_group", "name", env.users.keep_groups)
+    add("sys_user", "user_name", [job.run_as for job in cfg.jobs], person)
+    add("clone_profile", "name", cfg.clone_profiles)
     data.setdefault("clone_profile_cleanup_scripts_list", [])
-    for job in cfg.jobs:
-        if job.run_as and job.run_as not in {u["user_name"] for u in users}:
-            users.append({"sys_id": sid("cfg-user", job.run_as), "user_name": job.run_as, "active": "true",
-                          "locked_out": "false"})
     return data
