@@ -35,6 +35,20 @@ def read_regular(path: Path, limit: int, what: str, error: type[InputError] = In
     read once and bounded the same way."""
     if str(path) == STDIN:
         return read_stdin(limit, what, error)
+    fd = open_regular(path, what, error, follow)
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            data = fh.read(limit + 1)
+        except OSError as err:
+            raise error(f"{path}: cannot read: {err.strerror}") from None
+    if len(data) > limit:
+        raise error(f"{path}: is over the {human(limit)} limit for {what}")
+    return data
+
+
+def open_regular(path: Path, what: str, error: type[InputError] = InputError, follow: bool = True) -> int:
+    """An open file descriptor (read-only) of the regular file `path`, refused as `read_regular`
+    refuses it; the caller closes it and bounds what it reads."""
     try:
         info = os.stat(path) if follow else os.lstat(path)
     except FileNotFoundError:
@@ -53,16 +67,10 @@ def read_regular(path: Path, limit: int, what: str, error: type[InputError] = In
         fd = os.open(path, flags if follow else flags | getattr(os, "O_NOFOLLOW", 0))
     except OSError as err:
         raise error(f"{path}: cannot read: {err.strerror}") from None
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
-            raise error(f"{path}: is not a regular file (a device, FIFO or socket), so it is not read as {what}")
-        try:
-            data = fh.read(limit + 1)
-        except OSError as err:
-            raise error(f"{path}: cannot read: {err.strerror}") from None
-    if len(data) > limit:
-        raise error(f"{path}: is over the {human(limit)} limit for {what}")
-    return data
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise error(f"{path}: is not a regular file (a device, FIFO or socket), so it is not read as {what}")
+    return fd
 
 
 def read_stdin(limit: int, what: str, error: type[InputError] = InputError) -> bytes:

@@ -37,7 +37,7 @@ def parse_bytes(data: bytes, label: str, **options: Any):
 
     if data[:2] == GZIP_MAGIC:
         raise InputError(f"{label}: is compressed (gzip); postclone reads XML only as plain text, so unpack it first")
-    _refuse_doctype(data, label)
+    refuse_doctype(data, label)
     try:
         root = etree.fromstring(data, parser(**options))
     except etree.XMLSyntaxError as err:
@@ -54,7 +54,7 @@ def parse_bytes(data: bytes, label: str, **options: Any):
 PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 
 
-def _refuse_doctype(data: bytes, label: str) -> None:
+def refuse_doctype(data: bytes, label: str) -> None:
     """Refuse a DOCTYPE before the parser sees it: some lxml settings (collect_ids=False among them)
     load an external DTD even with load_dtd=False. Only UTF-8 is read, so the check sees the text."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:

@@ -54,7 +54,7 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
     from generator import config as cfgmod
     from generator import plan
     from generator.render import render as render_all
-    from generator.simulator.exports import load_data
+    from generator.simulator.exports import engine_items
     from generator.simulator.run import simulate as run
     from generator.validate import validate as check
 
@@ -73,13 +73,12 @@ def simulate(config: Path, instance: str, data_path: Path, mode: str, job_key: s
         check_script(script, wanted)
     else:
         script = next(s.text for s in scripts if s.filename == wanted)
-    data = load_data(data_path)
     start = time.perf_counter()
     with Progress(f"simulating {wanted} on {instance!r} ({engine})"):
-        report = run(script, data, instance, script_name=wanted, user=user, engine=engine, timeout_sec=timeout_sec,
-                     memory_mib=memory_mib)
+        report = run(script, engine_items(data_path), instance, script_name=wanted, user=user, engine=engine,
+                     timeout_sec=timeout_sec, memory_mib=memory_mib)
     seconds = time.perf_counter() - start
-    tables = {table: len(rows) for table, rows in sorted(data.items())}
+    tables = report.tables
     missing = report.missing_tables()
     if as_json:
         out = report.to_json()

@@ -4,14 +4,94 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 # A step's summary line; what failed may span lines (a value from the configuration can hold a newline).
 SUMMARY_RE = re.compile(
     r"postclone(?: \[preview\])?: (\S+) (\S+): (?:changed|would change) (\d+), kept (-?\d+), failed: (.*)",
     re.DOTALL)
 WRITE_OPS = ("update", "updateMultiple", "insert", "delete", "deleteMultiple")
+
+
+class Changes(Sequence[dict]):
+    """The records a run changed, one dict per record ({seq, op, table, sys_id, name, fields: {field:
+    [before, after]}}), kept as the emulation journals them: a bulk write (glide/record_writes.js,
+    Bulk) is one entry holding its rows in arrays, expanded only when a record is asked for, so a
+    million-row update costs a few lists here, not a million dicts."""
+
+    def __init__(self, entries: Iterable[dict] = ()) -> None:
+        self._entries: list[dict] = []
+        self._len = 0
+        for e in entries:
+            self.append(e)
+
+    def append(self, entry: dict) -> None:
+        self._entries.append(entry)
+        self._len += len(entry["sys_id"]) if entry.get("bulk") else 1
+
+    def __len__(self) -> int:
+        return self._len
+
+    def __iter__(self) -> Iterator[dict]:
+        for e in self._entries:
+            if e.get("bulk"):
+                yield from (_row(e, i) for i in range(len(e["sys_id"])))
+            else:
+                yield e
+
+    @overload
+    def __getitem__(self, index: int) -> dict: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict]: ...
+
+    def __getitem__(self, index: int | slice) -> dict | list[dict]:
+        if isinstance(index, slice):
+            return list(self)[index]
+        if index < 0:
+            index += self._len
+        if not 0 <= index < self._len:
+            raise IndexError("change index out of range")
+        for e in self._entries:
+            n = len(e["sys_id"]) if e.get("bulk") else 1
+            if index < n:
+                return _row(e, index) if e.get("bulk") else e
+            index -= n
+        raise IndexError("change index out of range")
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Changes | list):
+            return len(self) == len(other) and list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Changes({list(self)!r})"
+
+    def by_table(self, first: int) -> dict[str, tuple[int, list[dict]]]:
+        """table -> (records changed, the first `first` of them), expanding only those."""
+        out: dict[str, tuple[int, list[dict]]] = {}
+        for e in self._entries:
+            if not e.get("bulk"):
+                n, rows = out.setdefault(e["table"], (0, []))
+                out[e["table"]] = (n + 1, rows + [e] if len(rows) < first else rows)
+                continue
+            for i, table in enumerate(e["class"]):
+                n, rows = out.get(table, (0, []))
+                if len(rows) < first:
+                    rows = rows + [_row(e, i)]
+                out[table] = (n + 1, rows)
+        return out
+
+
+def _row(e: dict, i: int) -> dict:
+    """Row `i` of a bulk entry as the one change applyTo (glide/record_writes.js) would journal."""
+    fields = {f: [before[i], e["after"][f]] for f, before in e["before"].items() if before[i] is not None}
+    return {"seq": e["seq"], "op": e["op"], "table": e["class"][i], "sys_id": e["sys_id"][i], "name": e["name"][i],
+            "fields": fields}
 
 
 @dataclass
@@ -32,7 +112,7 @@ class Step:
     failed: str = "none"
     queries: int = 0
     writes: int = 0
-    changes: list[dict] = field(default_factory=list)
+    changes: Changes = field(default_factory=Changes)
     logs: list[dict] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)  # what the instance would do silently (they fail the run)
     absent: list[str] = field(default_factory=list)  # tables it read that the snapshot does not hold
@@ -47,7 +127,7 @@ class Report:
     unsupported: list[str]
     steps: list[Step]
     ops: list[dict]
-    changes: list[dict]
+    changes: Changes
     logs: list[dict]
     events: list[dict]
     attachments: list[dict]
@@ -57,6 +137,7 @@ class Report:
     jobs: list[dict] = field(default_factory=list)  # each scheduled job afterwards: active, scheduled
     reads: dict[str, list[str]] = field(default_factory=dict)  # table -> fields the run touched (a journal)
     children: dict[str, list[str]] = field(default_factory=dict)  # parent table -> the child tables it spans
+    tables: dict[str, int] = field(default_factory=dict)  # table -> records the snapshot held
 
     @property
     def queries(self) -> int:
@@ -121,7 +202,7 @@ class Report:
             "steps": [
                 {
                     "name": s.name, "summary": s.summary, "changed": s.changed, "kept": s.kept,
-                    "failed": s.failed, "queries": s.queries, "writes": s.writes, "changes": s.changes,
+                    "failed": s.failed, "queries": s.queries, "writes": s.writes, "changes": list(s.changes),
                     "log": [f"{line['level']}: {line['message']}" for line in s.logs], "warnings": s.warnings,
                 }
                 for s in self.steps
@@ -140,18 +221,16 @@ class Report:
             if s.summary:
                 head += f" | {s.summary}"
             out.append(head)
-            by_table: dict[str, list[dict]] = {}
-            for c in s.changes:
-                by_table.setdefault(c["table"], []).append(c)
+            by_table = s.changes.by_table(20)
             for table in sorted(by_table):
-                rows = by_table[table]
-                out.append(f"  {table}: {len(rows)} {'record' if len(rows) == 1 else 'records'}")
-                for c in rows[:20]:
+                count, rows = by_table[table]
+                out.append(f"  {table}: {count} {'record' if count == 1 else 'records'}")
+                for c in rows:
                     fields = ", ".join(f"{k}: {_q(v[0])} -> {_q(v[1])}" for k, v in sorted(c["fields"].items()))
                     detail = f" ({fields})" if fields and c["op"] != "insert" else ""
                     out.append(f"    {c['op']} {c['name']!r}{detail}")
-                if len(rows) > 20:
-                    out.append(f"    ... and {len(rows) - 20} more")
+                if count > 20:
+                    out.append(f"    ... and {count - 20} more")
             for line in s.logs:
                 if not SUMMARY_RE.match(line["message"]):
                     out.append(f"  log {line['level']}: {line['message']}")
@@ -224,6 +303,7 @@ def build_report(script_name: str, instance: str, engine: str, raw: RawRun) -> R
     if current.queries or current.writes or current.changes or current.logs or current.warnings or not steps:
         steps.append(current)
     return Report(script_name, instance, engine, raw.error, r.get("unsupported", []), steps, r["ops"],
-                  r["changes"], r["logs"], r["events"], r["attachments"], raw.state,
+                  Changes(r["changes"]), r["logs"], r["events"], r["attachments"], raw.state,
                   [w["message"] for w in r.get("warnings", [])], r.get("banners", []), r.get("jobs", []),
-                  {t: sorted(fields) for t, fields in sorted(r.get("reads", {}).items())}, r.get("children", {}))
+                  {t: sorted(fields) for t, fields in sorted(r.get("reads", {}).items())}, r.get("children", {}),
+                  dict(sorted(r.get("loaded", {}).items())))

@@ -14,17 +14,22 @@ from __future__ import annotations
 
 import json
 import os
+import queue
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
+import threading
+from collections.abc import Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 from generator.errors import CheckFailed, InputError, Interrupted
-from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT
+from generator.simulator import DEFAULT_MAX_MEMORY_MIB, DEFAULT_TIMEOUT, V8_MAX_MEMORY_MIB
+from generator.simulator.exports import Rows, XmlDrop, XmlPiece
 from generator.simulator.report import RawRun, Report, build_report
 
 
@@ -33,7 +38,7 @@ class EngineLimit(CheckFailed):
 
 GLIDE_DIR = Path(__file__).resolve().parent / "glide"
 # The Glide emulation's parts, in the order they run inside one shared function scope.
-GLIDE_PARTS = ("store.js", "dictionary.js", "query.js", "element.js", "record.js", "record_writes.js",
+GLIDE_PARTS = ("store.js", "load.js", "dictionary.js", "query.js", "element.js", "record.js", "record_writes.js",
                "aggregate.js", "system.js", "attachment.js", "effects.js", "api.js")
 GLIDE_GLOBALS = "globals.js"
 DEFAULT_NOW = "2026-01-01 00:00:00"
@@ -51,6 +56,71 @@ def glide_source() -> str:
     return "var __pc = (function () {\n" + inner + "\nreturn pc;\n})();\n\n" + part(GLIDE_GLOBALS)
 
 
+# A snapshot: {table: records}, or what exports.engine_items reads from files (read while the engine
+# loads what came before).
+Data = Mapping[str, list[dict[str, str]]] | Iterable[Rows | XmlPiece | XmlDrop]
+T = TypeVar("T")
+LOAD_ERROR = "postclone-load: "  # glide/load.js's errors: an InputError's text follows
+
+
+def _prepared(data: Data) -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
+    """What the engine loads, in order: (table, JSON text of its records) or an XmlPiece, made in a
+    thread one or two items ahead of the engine (`_ahead`), so reading the next export runs while the
+    engine parses this one."""
+    def items() -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
+        for item in (Rows(t, rows) for t, rows in data.items()) if isinstance(data, Mapping) else data:
+            yield (item.table, json.dumps(item.rows, ensure_ascii=False)) if isinstance(item, Rows) else item
+    return _ahead(items())
+
+
+def _load_error(err: Exception, piece: XmlPiece) -> InputError:
+    """glide/load.js stopped on `piece`: the file's own XML error first (lxml's check), else load.js's."""
+    piece.checked()
+    text = str(err)
+    at = text.find(LOAD_ERROR)
+    if at < 0:
+        raise err
+    return InputError(text[at + len(LOAD_ERROR):].splitlines()[0])
+
+
+def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
+    """`items`, produced in a worker thread at most `depth` ahead of the consumer; an error in the
+    worker is raised in the consumer, and the worker stops when the consumer does."""
+    slots: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                slots.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("end", None))
+        except BaseException as err:  # noqa: BLE001 - handed to the consumer, which raises it
+            put(("error", err))
+
+    worker = threading.Thread(target=produce, name="postclone-load", daemon=True)
+    worker.start()
+    try:
+        while True:
+            kind, value = slots.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+
+
 def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None, tables: list[str],
              stale_schedules: bool = False) -> dict:
     return {"instance": instance, "user": user, "now": now, "throwOn": throw_on or {}, "tables": tables,
@@ -65,18 +135,51 @@ def _limit_text(what: str, engine: str, timeout_sec: float, memory_mib: int) -> 
             "nothing of this run is reported)")
 
 
-def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, timeout_sec: float = DEFAULT_TIMEOUT,
+def run_v8(script: str, data: Data, options: dict, *, keep_state: bool = False, timeout_sec: float = DEFAULT_TIMEOUT,
            memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> RawRun:
-    from py_mini_racer import JSOOMException, JSTimeoutException, MiniRacer
+    from py_mini_racer import (
+        JSEvalException,
+        JSFunction,
+        JSOOMException,
+        JSTimeoutException,
+        MiniRacer,
+        init_mini_racer,
+    )
 
+    if memory_mib > V8_MAX_MEMORY_MIB:
+        raise InputError(f"--max-memory {memory_mib}: V8 holds at most {V8_MAX_MEMORY_MIB} MiB of heap "
+                         "(use --engine rhino for more)")
+    # mini-racer's own flag (one thread: no helper threads compete with the snapshot's reader), and a
+    # heap limit above every hard limit, so a run past --max-memory is stopped, never the process.
+    init_mini_racer(flags=("--single-threaded", f"--max-old-space-size={V8_MAX_MEMORY_MIB}"),
+                    ignore_duplicate_init=True)
     # The context is closed deterministically (mini-racer's advice): left to garbage collection at
     # interpreter exit, its V8 threads can be torn down in the wrong order and the process may hang.
     with MiniRacer() as ctx:
         ctx.set_hard_memory_limit(memory_mib * 1024 * 1024)
         try:
             ctx.eval(glide_source())
-            # A JSON string handed to JSON.parse loads much faster in V8 than the same data as an object literal.
-            ctx.eval("__pc.load(JSON.parse(" + json.dumps(json.dumps(data)) + "), " + json.dumps(options) + ")")
+            # Each batch is handed over as a string for JSON.parse: much faster in V8 than the same data
+            # as an object literal, and no string grows with the snapshot.
+            add = ctx.eval("(function (table, text) { __pc.addRows(table, JSON.parse(text)); })")
+            add_xml, end_xml, drop_xml = ctx.eval("__pc.addXml"), ctx.eval("__pc.endXml"), ctx.eval("__pc.dropXml")
+            assert isinstance(add, JSFunction) and isinstance(add_xml, JSFunction)
+            assert isinstance(end_xml, JSFunction) and isinstance(drop_xml, JSFunction)
+            for item in _prepared(data):
+                if isinstance(item, XmlDrop):
+                    drop_xml(item.label)
+                    continue
+                if not isinstance(item, XmlPiece):
+                    add(*item)
+                    continue
+                try:
+                    add_xml(item.label, item.text, item.line)
+                except JSEvalException as err:
+                    raise _load_error(err, item) from None
+                if item.last:
+                    item.checked()
+                    end_xml(item.label, item.stem)
+            ctx.eval("__pc.start(" + json.dumps(options) + ")")
             error = None
             try:
                 ctx.eval(script, timeout_sec=timeout_sec)
@@ -85,8 +188,12 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
             except Exception as err:  # noqa: BLE001 - any other JS failure is the script's failure
                 error = _js_error(str(err))
                 del err
-            result = json.loads(str(ctx.eval("__pc.result()", timeout_sec=timeout_sec)))
-            state = json.loads(str(ctx.eval("__pc.dump()", timeout_sec=timeout_sec))) if keep_state else None
+            state_text = str(ctx.eval("__pc.dump()", timeout_sec=timeout_sec)) if keep_state else None
+            # The tables are let go and collected before the result is written out, and the result is
+            # parsed once the context is closed: a large snapshot's heap and its report never add up.
+            ctx.eval("__pc.release()", timeout_sec=timeout_sec)
+            ctx.low_memory_notification()
+            result_text = str(ctx.eval("__pc.result()", timeout_sec=timeout_sec))
         except Interrupted:
             # Ctrl-C while V8 runs: tearing the context down from here makes mini-racer's event loop
             # print tracebacks, so the process ends at once (nothing of a simulation is on disk).
@@ -99,7 +206,7 @@ def run_v8(script: str, data: dict, options: dict, *, keep_state: bool = False, 
         except JSOOMException:
             _settle(ctx)
             raise EngineLimit(_limit_text("memory", "v8", timeout_sec, memory_mib)) from None
-    return RawRun(result, error, state)
+    return RawRun(json.loads(result_text), error, json.loads(state_text) if state_text is not None else None)
 
 
 def _settle(ctx) -> None:
@@ -121,7 +228,26 @@ def _js_error(text: str) -> str:
 
 RHINO_RUNNER = """
 load(%(glide)s);
-__pc.load(JSON.parse(readFile(%(data)s)), JSON.parse(readFile(%(options)s)));
+try {
+    (function (items) {
+        for (var i = 0; i < items.length; i++) {
+            var item = items[i];
+            if (item[0] === 'rows') {
+                __pc.addRows(item[1], JSON.parse(readFile(item[2], 'UTF-8')));
+            } else if (item[0] === 'drop') {
+                __pc.dropXml(item[1]);
+            } else if (item[0] === 'xml') {
+                __pc.addXml(item[1], readFile(item[2], 'UTF-8'), item[3]);
+            } else {
+                __pc.endXml(item[1], item[2]);
+            }
+        }
+    })(JSON.parse(readFile(%(batches)s)));
+} catch (e) {
+    print('__PC_LOAD_ERROR__' + String(e && e.message ? e.message : e));
+    quit();
+}
+__pc.start(JSON.parse(readFile(%(options)s)));
 var __error = null;
 try {
     load(%(script)s);
@@ -136,7 +262,7 @@ def rhino_available() -> str | None:
     return shutil.which("rhino")
 
 
-def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = False,
+def run_rhino(script: str, data: Data, options: dict, *, keep_state: bool = False,
               timeout_sec: float = DEFAULT_TIMEOUT, memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> RawRun:
     """Run on Rhino in its own process group (the `rhino` command is a shell script that starts
     java, so killing only the child would leave the JVM running). The time limit covers the whole
@@ -148,11 +274,26 @@ def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = Fals
         t = Path(tmp)
         (t / "glide.js").write_text(glide_source(), encoding="utf-8")
         (t / "script.js").write_text(script, encoding="utf-8")
-        (t / "data.json").write_text(json.dumps(data), encoding="utf-8")
+        # The engine reads every item from a file; each export is checked (lxml) before the engine starts.
+        items: list[list[str | int]] = []
+        for item in _prepared(data):
+            if isinstance(item, XmlDrop):
+                items.append(["drop", item.label])
+                continue
+            name = str(t / f"data-{len(items)}.txt")
+            Path(name).write_text(item[1] if isinstance(item, tuple) else item.text, encoding="utf-8")
+            if isinstance(item, tuple):
+                items.append(["rows", item[0], name])
+                continue
+            items.append(["xml", item.label, name, item.line])
+            if item.last:
+                item.checked()
+                items.append(["end", item.label, item.stem])
+        (t / "batches.json").write_text(json.dumps(items), encoding="utf-8")
         (t / "options.json").write_text(json.dumps(options), encoding="utf-8")
         runner = RHINO_RUNNER % {
             "glide": json.dumps(str(t / "glide.js")),
-            "data": json.dumps(str(t / "data.json")),
+            "batches": json.dumps(str(t / "batches.json")),
             "options": json.dumps(str(t / "options.json")),
             "script": json.dumps(str(t / "script.js")),
             "state": ", state: JSON.parse(__pc.dump())" if keep_state else "",
@@ -168,6 +309,10 @@ def run_rhino(script: str, data: dict, options: dict, *, keep_state: bool = Fals
             raise EngineLimit(_limit_text("time", "rhino", timeout_sec, memory_mib)) from None
         finally:
             _kill_group(proc)
+    failed = stdout.rfind("__PC_LOAD_ERROR__")
+    if failed >= 0:
+        text = stdout[failed + len("__PC_LOAD_ERROR__"):].strip()
+        raise InputError(text[text.find(LOAD_ERROR) + len(LOAD_ERROR):].splitlines()[0] if LOAD_ERROR in text else text)
     marker = stdout.rfind("__PC_RESULT__")
     if marker < 0:
         if "OutOfMemoryError" in stderr:
@@ -191,7 +336,7 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 
-def simulate(script: str, data: dict, instance: str, *, script_name: str = "script", user: str = "admin",
+def simulate(script: str, data: Data, instance: str, *, script_name: str = "script", user: str = "admin",
              engine: str = "v8", now: str = DEFAULT_NOW, throw_on: dict[str, str] | None = None,
              tables: list[str] | None = None, keep_state: bool = False, stale_schedules: bool = False,
              timeout_sec: float = DEFAULT_TIMEOUT, memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> Report:

@@ -47,10 +47,9 @@ function ownColumns(table) {
     }
     var cols = {};
     for (var i = 0; i < rows.length; i++) {
-        for (var f in rows[i]) {
-            if (Object.prototype.hasOwnProperty.call(rows[i], f)) {
-                cols[f] = true;
-            }
+        var keys = Object.keys(rows[i]);
+        for (var k = 0; k < keys.length; k++) {
+            cols[keys[k]] = true;
         }
     }
     return cols;
@@ -111,11 +110,12 @@ function fieldExists(table, field) {
 var BOOLEAN_CACHE = {};
 
 function isBoolean(table, field) {
-    var key = table + '.' + field;
-    if (!Object.prototype.hasOwnProperty.call(BOOLEAN_CACHE, key)) {
-        BOOLEAN_CACHE[key] = findBoolean(table, field);
+    var known = Object.prototype.hasOwnProperty.call(BOOLEAN_CACHE, table) ? BOOLEAN_CACHE[table] :
+        (BOOLEAN_CACHE[table] = {});
+    if (!Object.prototype.hasOwnProperty.call(known, field)) {
+        known[field] = findBoolean(table, field);
     }
-    return BOOLEAN_CACHE[key];
+    return known[field];
 }
 
 function findBoolean(table, field) {

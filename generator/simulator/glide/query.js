@@ -1,9 +1,23 @@
 // Conditions: addQuery terms, encoded queries and the operators they use.
 
+var WALKS = {};  // "role.name" -> ["role", "name"]
+
 // Reads a field, walking references ("role.name": the role's sys_id, then that role's name): the
-// stored value, or with `read` what getValue() returns for it (booleans as "1"/"0").
-function fieldValue(table, rec, field, read) {
-    var parts = field.split('.');
+// stored value, or with `read` what getValue() returns for it (booleans as "1"/"0"). `noted`: the
+// caller journalled the read of a field without a walk already (a query, once for all its rows).
+function fieldValue(table, rec, field, read, noted) {
+    var v;
+    if (field.indexOf('.') < 0) {  // the common case, without a walk
+        if (!noted) {
+            noteRead(table, field);
+        }
+        v = rec[field];
+        if (read) {
+            return readValue(rec.sys_class_name || table, field, v);
+        }
+        return v === undefined || v === '' ? null : v;
+    }
+    var parts = Object.prototype.hasOwnProperty.call(WALKS, field) ? WALKS[field] : (WALKS[field] = field.split('.'));
     var cur = rec;
     var curTable = table;
     for (var i = 0; i < parts.length - 1; i++) {
@@ -21,7 +35,7 @@ function fieldValue(table, rec, field, read) {
     }
     var last = parts[parts.length - 1];
     noteRead(curTable, last);
-    var v = cur[last];
+    v = cur[last];
     if (read) {
         return readValue(cur.sys_class_name || curTable, last, v);
     }
@@ -53,7 +67,15 @@ function listOf(value) {
 // One condition term. Operator names follow the encoded-query operators. Text compares without
 // regard to case, as the instance's database does (judgement: docs/platform-semantics.md, rule 8).
 function matchTerm(table, rec, term) {
-    var v = fieldValue(table, rec, term.field);
+    var v;
+    if (term.walk) {
+        v = fieldValue(table, rec, term.field, false, true);
+    } else {  // fieldValue's common case, inline: a query calls this for every row
+        v = rec[term.field];
+        if (v === undefined || v === '') {
+            v = null;
+        }
+    }
     var s = v === null ? '' : v.toLowerCase();
     var want = term.lower;
     switch (term.op) {
@@ -119,6 +141,7 @@ function term(field, oper, value, table) {
         t.value = t.raw = storedBoolean(t.value);
     }
     t.lower = t.value.toLowerCase();
+    t.walk = t.field.indexOf('.') >= 0;
     if (oper === 'IN' || oper === 'NOT IN') {
         t.set = {};
         var items = listOf(t.raw);
@@ -249,6 +272,19 @@ function validBlocks(table, blocks) {
         (strict ? 'the query returns no rows (strict query)' : 'dropped, so the query widens to ' +
             (encode(out) || 'every record of the table')));
     return strict ? null : out;
+}
+
+// A query reads its terms' fields once, not once per row (fieldValue notes each hop of a walk itself).
+function noteTerms(table, blocks) {
+    for (var b = 0; b < blocks.length; b++) {
+        for (var i = 0; i < blocks[b].length; i++) {
+            for (var j = 0; j < blocks[b][i].length; j++) {
+                if (blocks[b][i][j].field.indexOf('.') < 0) {
+                    noteRead(table, blocks[b][i][j].field);
+                }
+            }
+        }
+    }
 }
 
 function matches(table, rec, blocks) {

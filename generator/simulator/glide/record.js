@@ -1,7 +1,5 @@
 // GlideRecord, reading: building a query, running it, walking the rows, reading values.
 
-var INTERNAL = /^_/;
-
 function GlideRecord(table) {
     this._table = String(table);
     this._blocks = [[]];
@@ -91,6 +89,7 @@ GlideRecord.prototype._select = function () {
     }
     var rows = rowsOf(this._table);
     var out = [];
+    noteTerms(this._table, blocks);
     for (var i = 0; i < rows.length; i++) {
         if (matches(this._table, rows[i], blocks)) {
             out.push(rows[i]);
@@ -129,33 +128,48 @@ GlideRecord.prototype.query = function () {
     op('query', this._table, {query: this.getEncodedQuery(), rows: this._rows.length});
 };
 
-GlideRecord.prototype._clearFields = function () {
-    for (var k in this) {
-        if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k)) {
-            delete this[k];
+// A GlideRecord's own properties that are not its internals (those start with "_"): its fields,
+// and values a script assigned. Object.keys, not for-in, which would walk every method of the prototype.
+function ownFields(gr) {
+    var keys = Object.keys(gr);
+    var out = [];
+    for (var i = 0; i < keys.length; i++) {
+        if (keys[i].charAt(0) !== '_') {
+            out.push(keys[i]);
         }
+    }
+    return out;
+}
+
+GlideRecord.prototype._clearFields = function () {
+    var keys = ownFields(this);
+    for (var i = 0; i < keys.length; i++) {
+        delete this[keys[i]];
     }
 };
 
 GlideRecord.prototype._expose = function () {
     var rec = this._current;
+    var keys = ownFields(this);
     var k;
+    var i;
     // Drop properties the new row does not have (and any assigned value); reuse the elements, as
     // ServiceNow does: a GlideElement follows its GlideRecord to the next row.
-    for (k in this) {
-        if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k) &&
-                (!(this[k] instanceof GlideElement) || !Object.prototype.hasOwnProperty.call(rec, k))) {
+    for (i = 0; i < keys.length; i++) {
+        k = keys[i];
+        if (!(this[k] instanceof GlideElement) || !Object.prototype.hasOwnProperty.call(rec, k)) {
             delete this[k];
         }
     }
-    for (k in rec) {
-        if (Object.prototype.hasOwnProperty.call(rec, k)) {
-            var el = this[k];
-            if (el instanceof GlideElement) {
-                el._value = rec[k] === undefined || rec[k] === '' ? null : rec[k];
-            } else {
-                this[k] = new GlideElement(this, k, rec[k]);
-            }
+    keys = Object.keys(rec);
+    for (i = 0; i < keys.length; i++) {
+        k = keys[i];
+        var el = this[k];
+        var v = rec[k];
+        if (el instanceof GlideElement) {
+            el._value = v === undefined || v === '' ? null : v;
+        } else {
+            this[k] = new GlideElement(this, k, v);
         }
     }
 };
@@ -203,13 +217,13 @@ GlideRecord.prototype.get = function (field, value) {
 
 // Field assignments made as properties (gr.active = false) are picked up here.
 GlideRecord.prototype._collect = function () {
-    for (var k in this) {
-        if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k)) {
-            var v = this[k];
-            if (!(v instanceof GlideElement) && typeof v !== 'function') {
-                noteRead(this._table, k);
-                this._pending[k] = isBoolean(this._table, k) ? storedBoolean(str(v)) : str(v);
-            }
+    var keys = ownFields(this);
+    for (var i = 0; i < keys.length; i++) {
+        var k = keys[i];
+        var v = this[k];
+        if (!(v instanceof GlideElement) && typeof v !== 'function') {
+            noteRead(this._table, k);
+            this._pending[k] = isBoolean(this._table, k) ? storedBoolean(str(v)) : str(v);
         }
     }
     return this._pending;

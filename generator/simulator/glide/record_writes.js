@@ -55,6 +55,52 @@ function applyTo(table, rec, pending) {
     return changed;
 }
 
+// The changes of one bulk write (updateMultiple, deleteMultiple) as one journal entry, row by row in
+// arrays: a million-row update is one entry, not a million objects. The report
+// (generator/simulator/report.py, Changes) reads it back as one change per row, as applyTo records them.
+function Bulk(op, table, pending) {
+    this.entry = {seq: seq, op: op, table: table, bulk: true, sys_id: [], name: [], class: [], after: {}, before: {}};
+    this.keys = [];
+    for (var f in pending) {
+        if (Object.prototype.hasOwnProperty.call(pending, f) && f !== 'sys_id') {
+            this.keys.push(f);
+            this.entry.after[f] = pending[f];
+            this.entry.before[f] = [];
+        }
+    }
+}
+
+Bulk.prototype.row = function (rec) {
+    var e = this.entry;
+    if (!e.sys_id.length) {
+        pc.changes.push(e);  // journalled once it has a row
+    }
+    e.sys_id.push(rec.sys_id);
+    e.name.push(describe(rec));
+    e['class'].push(rec.sys_class_name || e.table);
+};
+
+// Apply the bulk write's values to `rec`; false (and nothing recorded) when no field changes.
+Bulk.prototype.update = function (rec) {
+    var keys = this.keys;
+    var e = this.entry;
+    var i;
+    var changed = false;
+    for (i = 0; i < keys.length && !changed; i++) {
+        changed = (rec[keys[i]] === undefined ? '' : rec[keys[i]]) !== e.after[keys[i]];
+    }
+    if (!changed) {
+        return false;
+    }
+    this.row(rec);
+    for (i = 0; i < keys.length; i++) {
+        var old = rec[keys[i]] === undefined ? '' : rec[keys[i]];
+        e.before[keys[i]].push(old === e.after[keys[i]] ? null : old);  // null: this field did not change
+        rec[keys[i]] = e.after[keys[i]];
+    }
+    return true;
+};
+
 GlideRecord.prototype.update = function () {
     this._checkTable();
     if (this._current === null) {
@@ -79,9 +125,10 @@ GlideRecord.prototype.update = function () {
 // table; the emulation refuses that pattern instead of imitating it.
 GlideRecord.prototype.updateMultiple = function () {
     this._checkTable();
-    for (var k in this) {
-        if (Object.prototype.hasOwnProperty.call(this, k) && !INTERNAL.test(k) &&
-                !(this[k] instanceof GlideElement) && typeof this[k] !== 'function') {
+    var keys = ownFields(this);
+    for (var i = 0; i < keys.length; i++) {
+        var k = keys[i];
+        if (!(this[k] instanceof GlideElement) && typeof this[k] !== 'function') {
             unsupported('updateMultiple after a direct field assignment (' + k + '): ServiceNow would ' +
                 'update every record in the table; use setValue()');
         }
@@ -90,8 +137,9 @@ GlideRecord.prototype.updateMultiple = function () {
     var rows = this._select();
     var o = op('updateMultiple', this._table, {query: this.getEncodedQuery(), rows: rows.length});
     var n = 0;
+    var bulk = new Bulk('update', this._table, pending);
     for (var i = 0; i < rows.length; i++) {
-        if (applyTo(this._table, rows[i], pending)) {
+        if (bulk.update(rows[i])) {
             n++;
             if (this._workflow) {
                 schedule(rows[i]);
@@ -113,6 +161,32 @@ function removeRow(rec) {
     }
 }
 
+// Remove many rows in one pass over each table they are in (removing them one by one is quadratic).
+// A row is marked for the pass, not looked up by sys_id, so another row with the same sys_id stays.
+function removeRows(recs) {
+    IDX = {};
+    var classes = {};
+    var i;
+    for (i = 0; i < recs.length; i++) {
+        recs[i].__removed = true;
+        classes[recs[i].sys_class_name] = true;
+    }
+    for (var c in classes) {
+        if (Object.prototype.hasOwnProperty.call(classes, c) && DB[c]) {
+            var kept = [];
+            for (var j = 0; j < DB[c].length; j++) {
+                if (DB[c][j].__removed !== true) {
+                    kept.push(DB[c][j]);
+                }
+            }
+            DB[c] = kept;
+        }
+    }
+    for (i = 0; i < recs.length; i++) {
+        delete recs[i].__removed;
+    }
+}
+
 GlideRecord.prototype.deleteRecord = function () {
     this._checkTable();
     if (this._current === null) {
@@ -127,10 +201,11 @@ GlideRecord.prototype.deleteMultiple = function () {
     this._checkTable();
     var rows = this._select();
     op('deleteMultiple', this._table, {query: this.getEncodedQuery(), rows: rows.length});
+    var bulk = new Bulk('delete', this._table, {});
     for (var i = 0; i < rows.length; i++) {
-        pc.changes.push({seq: seq, op: 'delete', table: rows[i].sys_class_name, sys_id: rows[i].sys_id, name: describe(rows[i]), fields: {}});
-        removeRow(rows[i]);
+        bulk.row(rows[i]);
     }
+    removeRows(rows);
 };
 
 // Real GlideRecord methods this emulation does not model: calling one is reported, not ignored.

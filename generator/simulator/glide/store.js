@@ -130,7 +130,14 @@ function notEmulated(name) {
 // tables from an instance (and of sys_user only these fields). Not a platform rule: a journal.
 var READS = {};
 
+var lastRead = {table: null, field: null};  // a query reads one field of every row: noted once
+
 function noteRead(table, field) {
+    if (table === lastRead.table && field === lastRead.field) {
+        return;
+    }
+    lastRead.table = table;
+    lastRead.field = field;
     var t = Object.prototype.hasOwnProperty.call(READS, table) ? READS[table] : (READS[table] = {});
     if (field) {
         t[field] = true;
@@ -193,8 +200,13 @@ function tablePresent(table) {
     return false;
 }
 
+// The rows of `table` and its child classes. Callers only read the array: a table without child
+// classes gives its own array, not a copy.
 function rowsOf(table) {
     var classes = classesOf(table);
+    if (classes.length === 1) {
+        return DB[table] || [];
+    }
     var out = [];
     for (var i = 0; i < classes.length; i++) {
         var rows = DB[classes[i]] || [];
@@ -219,21 +231,30 @@ function findById(table, id) {
     return Object.prototype.hasOwnProperty.call(IDX[table], id) ? IDX[table][id] : null;
 }
 
-pc.load = function (data, options) {
-    // Records arrive with string values (the snapshot loader makes sure); they are used as they
-    // are, not copied, so a 100,000-user snapshot loads in a fraction of a second.
-    for (var table in data) {
-        if (Object.prototype.hasOwnProperty.call(data, table)) {
-            TABLES[table] = true;
-            var rows = data[table];
-            for (var i = 0; i < rows.length; i++) {
-                if (!rows[i].sys_class_name) {
-                    rows[i].sys_class_name = table;
-                }
-            }
-            DB[table] = rows;
+// Loading: the snapshot arrives table by table, in batches (pc.addRows), then pc.start(options).
+// Records arrive with string values (the snapshot loader makes sure); they are used as they are, not
+// copied, so a large snapshot loads in a fraction of the time a copy would take.
+var LOADED = {};  // table -> records the snapshot held (reported back as `loaded`)
+
+pc.addRows = function (table, rows) {
+    TABLES[table] = true;
+    LOADED[table] = (LOADED[table] || 0) + rows.length;
+    for (var i = 0; i < rows.length; i++) {
+        if (!rows[i].sys_class_name) {
+            rows[i].sys_class_name = table;
         }
     }
+    if (!Object.prototype.hasOwnProperty.call(DB, table) || !DB[table].length) {
+        DB[table] = rows;
+        return;
+    }
+    var into = DB[table];
+    for (var j = 0; j < rows.length; j++) {
+        into.push(rows[j]);
+    }
+};
+
+pc.start = function (options) {
     var extra = options.tables || [];
     for (var t = 0; t < extra.length; t++) {
         TABLES[extra[t]] = true;
@@ -271,7 +292,18 @@ function setProperty(name, value) {
     rows.push({sys_id: newGuid(), name: name, value: value, type: 'string', sys_class_name: 'sys_properties'});
 }
 
+var AFTERWARDS = null;  // what the result reports of the instance after the run, once the tables are let go
+
+// The run is over and its final state is not wanted: read what the result reports of the tables, then
+// let them go, so the engine can free them before the result is written out.
+pc.release = function () {
+    AFTERWARDS = {banners: bannerDisplay(), jobs: jobSchedules()};
+    DB = {};
+    IDX = {};
+};
+
 pc.result = function () {
+    var after = AFTERWARDS || {banners: bannerDisplay(), jobs: jobSchedules()};
     return JSON.stringify({
         ops: pc.ops,
         changes: pc.changes,
@@ -280,10 +312,11 @@ pc.result = function () {
         attachments: pc.attachments,
         unsupported: pc.unsupported,
         warnings: pc.warnings,
-        banners: bannerDisplay(),
-        jobs: jobSchedules(),
+        banners: after.banners,
+        jobs: after.jobs,
         reads: READS,
-        children: CHILDREN
+        children: CHILDREN,
+        loaded: LOADED
     });
 };
 
