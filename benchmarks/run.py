@@ -175,12 +175,77 @@ def live_snapshot(work: Path, users: int) -> dict:
         server.wait()
 
 
+def single_cases(results: dict, work: Path, n: int, no_sdk: bool) -> None:
+    results["cases"].append(fresh_build("build example (new, warm cache)", EXAMPLE, work, n, warm=True))
+    results["cases"].append(fresh_build("build example (new, cold cache)", EXAMPLE, work, n))
+    run_once(postclone("build", str(EXAMPLE), "--out", str(work / "example-out")))
+    results["cases"].append(measure("build example (unchanged)",
+                                    postclone("build", str(EXAMPLE), "--out", str(work / "example-out")), n))
+    results["cases"].append(measure("validate example (cold cache)", postclone("validate", str(EXAMPLE)), n,
+                                    env={"POSTCLONE_NO_CACHE": "1"}))
+    results["cases"].append(measure("simulate example on the fixture",
+                                    postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data",
+                                              str(FIXTURE)), max(3, n // 2)))
+    long_lists = work / "long-lists"
+    long_lists.mkdir()
+    many = ", ".join(f'"user{i}"' for i in range(40_000))
+    (long_lists / "postclone.toml").write_text(
+        '[update_set]\nname = "Long lists"\nversion = "1.0.0"\n[instances]\nproduction = ["prod"]\n'
+        '[environments.dev]\ninstances = ["dev1"]\npurpose = "development"\n'
+        f'[environments.dev.users]\nkeep_users = [{many}]\n[environments.dev.scheduled_jobs]\nkeep = [{many}]\n')
+    results["cases"].append(measure("validate, two 40,000-entry keep lists",
+                                    postclone("validate", str(long_lists / "postclone.toml")), max(3, n // 2),
+                                    env={"POSTCLONE_NO_CACHE": "1"}))
+    sdk = ({"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if no_sdk
+           else now_sdk(work, 3))
+    results["cases"].append(sdk)
+
+
+def build_series(results: dict, work: Path, quick: bool) -> None:
+    series = {"jobs (1 environment)": [(j, 1) for j in ((1, 10, 100) if quick else (1, 10, 100, 1000))],
+              "environments (1 job)": [(1, e) for e in (1, 10, 50)],
+              "1,000 jobs x 50 environments": [] if quick else [(1000, 50)]}
+    for label, sizes in series.items():
+        rows = []
+        for jobs, envs in sizes:
+            folder = work / f"scale-{jobs}-{envs}"
+            cfg = make_config(folder, jobs, envs)
+            rows.append({"jobs": jobs, "environments": envs,
+                         **fresh_build(f"{jobs} jobs, {envs} envs (cold)", cfg, folder, 3 if jobs < 1000 else 2)})
+        results["scale"][label] = rows
+
+
+def simulate_series(results: dict, work: Path, quick: bool) -> None:
+    """simulate the example on synthetic snapshots; each row also records the database operations
+    (the same at every size) and the peak RSS."""
+    rows = []
+    for users in ((1000, 10000) if quick else (1000, 10000, 100000, 1000000)):
+        snap = work / f"snap-{users}"
+        subprocess.run(postclone("snapshot", str(snap), "--users", str(users), "--jobs", str(users // 20)),
+                       check=True, capture_output=True)
+        cmd = postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data", str(snap))
+        m = measure(f"simulate {users} users", cmd, 3 if users < 100000 else 2)
+        report = json.loads(subprocess.run(cmd + ["--json"], capture_output=True, text=True).stdout)
+        m.update({"users": users, "jobs": users // 20, "db_operations": report["totals"]["operations"],
+                  "users_step_operations": next(s["queries"] + s["writes"] for s in report["steps"]
+                                                if s["name"] == "users")})
+        rows.append(m)
+    results["scale"]["simulator (users; jobs = users / 20)"] = rows
+
+
+PARTS = ("cases", "builds", "simulate", "snapshot")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer runs and sizes (a smoke test of the benchmark)")
     ap.add_argument("--no-sdk", action="store_true", help="skip timing now-sdk build")
     ap.add_argument("--out", type=Path, default=ROOT / "build" / "benchmark.json")
+    ap.add_argument("--only", choices=PARTS, action="append",
+                    help="run only this part (repeatable): the single cases, the build series, the simulate "
+                         "series, the snapshot --from series")
     args = ap.parse_args()
+    parts = set(args.only or PARTS)
     os.environ["PYTHONPATH"] = str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")
     n = 3 if args.quick else 7
     work = Path(tempfile.mkdtemp(prefix="postclone-bench-"))
@@ -188,60 +253,15 @@ def main() -> int:
     try:
         base = measure("python -c pass", [sys.executable, "-c", "pass"], n)
         results["cases"].append(base)
-        results["cases"].append(fresh_build("build example (new, warm cache)", EXAMPLE, work, n, warm=True))
-        results["cases"].append(fresh_build("build example (new, cold cache)", EXAMPLE, work, n))
-        run_once(postclone("build", str(EXAMPLE), "--out", str(work / "example-out")))
-        results["cases"].append(measure("build example (unchanged)",
-                                        postclone("build", str(EXAMPLE), "--out", str(work / "example-out")), n))
-        results["cases"].append(measure("validate example (cold cache)", postclone("validate", str(EXAMPLE)), n,
-                                        env={"POSTCLONE_NO_CACHE": "1"}))
-        results["cases"].append(measure("simulate example on the fixture",
-                                        postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data",
-                                                  str(FIXTURE)), max(3, n // 2)))
-        long_lists = work / "long-lists"
-        long_lists.mkdir()
-        many = ", ".join(f'"user{i}"' for i in range(40_000))
-        (long_lists / "postclone.toml").write_text(
-            '[update_set]\nname = "Long lists"\nversion = "1.0.0"\n[instances]\nproduction = ["prod"]\n'
-            '[environments.dev]\ninstances = ["dev1"]\npurpose = "development"\n'
-            f'[environments.dev.users]\nkeep_users = [{many}]\n[environments.dev.scheduled_jobs]\nkeep = [{many}]\n')
-        results["cases"].append(measure("validate, two 40,000-entry keep lists",
-                                        postclone("validate", str(long_lists / "postclone.toml")), max(3, n // 2),
-                                        env={"POSTCLONE_NO_CACHE": "1"}))
-        sdk = ({"name": "now-sdk build (the example's records)", "skipped": "--no-sdk"} if args.no_sdk
-               else now_sdk(work, 3))
-        results["cases"].append(sdk)
-
-        series = {"jobs (1 environment)": [(j, 1) for j in ((1, 10, 100) if args.quick else (1, 10, 100, 1000))],
-                  "environments (1 job)": [(1, e) for e in (1, 10, 50)],
-                  "1,000 jobs x 50 environments": [] if args.quick else [(1000, 50)]}
-        for label, sizes in series.items():
-            rows = []
-            for jobs, envs in sizes:
-                folder = work / f"scale-{jobs}-{envs}"
-                cfg = make_config(folder, jobs, envs)
-                rows.append({"jobs": jobs, "environments": envs,
-                             **fresh_build(f"{jobs} jobs, {envs} envs (cold)", cfg, folder, 3 if jobs < 1000 else 2)})
-            results["scale"][label] = rows
-
-        rows = []
-        for users in ((1000, 10000) if args.quick else (1000, 10000, 100000)):
-            snap = work / f"snap-{users}"
-            subprocess.run(postclone("snapshot", str(snap), "--users", str(users), "--jobs", str(users // 20)),
-                           check=True, capture_output=True)
-            cmd = postclone("simulate", str(EXAMPLE), "--instance", "acmetest", "--data", str(snap))
-            m = measure(f"simulate {users} users", cmd, 3 if users < 100000 else 2)
-            report = json.loads(subprocess.run(cmd + ["--json"], capture_output=True, text=True).stdout)
-            m.update({"users": users, "jobs": users // 20, "db_operations": report["totals"]["operations"],
-                      "users_step_operations": next(s["queries"] + s["writes"] for s in report["steps"]
-                                                    if s["name"] == "users")})
-            rows.append(m)
-        results["scale"]["simulator (users; jobs = users / 20)"] = rows
-
-        rows = []
-        for users in ((10000,) if args.quick else (100000, 1000000)):
-            rows.append(live_snapshot(work, users))
-        results["scale"]["snapshot --from a local Table API server (users; jobs = users / 20)"] = rows
+        if "cases" in parts:
+            single_cases(results, work, n, args.no_sdk)
+        if "builds" in parts:
+            build_series(results, work, args.quick)
+        if "simulate" in parts:
+            simulate_series(results, work, args.quick)
+        if "snapshot" in parts:
+            results["scale"]["snapshot --from a local Table API server (users; jobs = users / 20)"] = [
+                live_snapshot(work, users) for users in ((10000,) if args.quick else (100000, 1000000))]
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
