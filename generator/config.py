@@ -8,6 +8,7 @@ dataclasses that the later steps read and never change.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from generator import secretscan
 from generator.errors import ConfigError, InputError
 from generator.readfile import STDIN, STDIN_LABEL, read_regular
 from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
-from generator.tomlread import BAD_CHARS_RE, Table, read_toml
+from generator.tomlread import BAD_CHARS_RE, SECRET_RE, Table, read_toml
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 
@@ -70,6 +71,27 @@ class MidServers:
 
 
 @dataclass(frozen=True, slots=True)
+class Testing:
+    atf: bool = False
+    force: bool = False
+
+
+# Properties other parts of postclone set or read: [environments.<env>.properties] may not set them.
+MANAGED_PROPERTIES = {
+    "instance_name": "identifies the instance: the scripts' guard reads it, and postclone never sets it",
+    "glide.email.smtp.active": "is set by the email step (email.mode)",
+    "glide.email.read.active": "is set by the email step (email.mode)",
+    "glide.email.test.user": "is set by the email step (email.redirect_to)",
+    "glide.product.description": "is set by the welcome step (header)",
+    "css.$navpage-header-bg": "is set by the welcome step (header_color)",
+    "glide.ui.polaris.login.show_welcome": "is set by the welcome step (welcome_page)",
+    "glide.db.clone.allow_clone_target": "is set by the clone_target step (clone_target = true)",
+    "sn_atf.runner.enabled": "is set by the testing step (testing.atf)",
+    "sn_atf.schedule.enabled": "is set by the testing step (testing.atf)",
+}
+
+
+@dataclass(frozen=True, slots=True)
 class Environment:
     key: str
     instances: tuple[str, ...]
@@ -82,6 +104,9 @@ class Environment:
     ldap: Ldap
     scheduled_jobs: ScheduledJobs
     mid_servers: MidServers
+    properties: tuple[tuple[str, str], ...] = ()
+    clone_target: bool = False
+    testing: Testing = field(default_factory=Testing)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,10 +252,33 @@ def _environment(t: Table, owner: dict[str, str]) -> Environment:
     m = t.table("mid_servers")
     mid = MidServers(check=m.value("check"), users=m.value("users"))
     m.finish()
+    properties = t.value("properties")
+    seen: dict[str, str] = {}
+    for name, value in properties:
+        why = MANAGED_PROPERTIES.get(name.lower())
+        if why:
+            t.fail(f"{t.key('properties')}.{json.dumps(name)}", why)
+        if value and SECRET_RE.search(name.rsplit(".", 1)[-1]):
+            t.fail(f"{t.key('properties')}.{json.dumps(name)}", "names a secret: postclone never writes passwords, "
+                   "tokens or keys into an artifact (set it on the instance, or keep it across clones with a clone "
+                   "data preserver)")
+        if name.lower() in seen:  # names are compared without case, as the instance's queries compare them
+            t.fail(f"{t.key('properties')}.{json.dumps(name)}", f"is {seen[name.lower()]!r} again")
+        seen[name.lower()] = name
+    te = t.table("testing")
+    testing = Testing(atf=te.value("atf"), force=te.value("force"))
+    if testing.atf and purpose != "test" and not testing.force:
+        te.fail(te.key("atf"), f"turns on the test runner, which is for purpose = \"test\" (this is {purpose!r}); "
+                "set force = true to turn it on here too")
+    if testing.force and not testing.atf:
+        te.fail(te.key("force"), "only applies with atf = true")
+    te.finish()
+    clone_target = t.value("clone_target")
     t.finish()
     return Environment(
         key=key, instances=instances, purpose=purpose, header=header, header_color=color.upper(),
         welcome_page=welcome, email=email, users=users, ldap=ldap, scheduled_jobs=jobs, mid_servers=mid,
+        properties=properties, clone_target=clone_target, testing=testing,
     )
 
 

@@ -122,6 +122,9 @@ def _env_data(env: Environment) -> dict:
         "scheduledJobs": {"disable": env.scheduled_jobs.disable, "stop": env.scheduled_jobs.stop,
                           "stopTables": list(env.scheduled_jobs.stop_tables), "keep": list(env.scheduled_jobs.keep)},
         "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
+        "properties": [{"name": name, "value": value} for name, value in env.properties],
+        "testing": {"atf": env.testing.atf},
+        "cloneTarget": env.clone_target,
     }
 
 

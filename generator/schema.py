@@ -45,6 +45,8 @@ INTEGRATION_POLICIES = ("lock", "keep")
 # and discovery schedules repeat production's work (issue 13; README, jobs step).
 STOP_TABLES = ("sysauto_report", "scheduled_import_set", "discovery_schedule")
 TABLE_NAME = r"[a-z][a-z0-9_]{0,79}"
+# A system property's name (sys_properties.name): letters, digits and . _ - $ (css.$navpage-header-bg).
+PROPERTY_NAME = r"[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,99}"
 
 # Defaults by purpose, for the keys whose Key has by_purpose=True.
 PURPOSE_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -59,7 +61,7 @@ class Key:
     """One configuration key. Messages are templates over {value!r}, {length} and the key's limits."""
 
     path: str
-    type: str  # string | boolean | integer | strings | string_or_strings | table | tables | map
+    type: str  # string | boolean | integer | strings | string_or_strings | string_map | table | tables | map
     meaning: str  # README text (markdown); also the schema's description
     default: Any = NO_DEFAULT
     shown_default: str = ""  # the README's default column when it is not the value itself
@@ -135,6 +137,18 @@ KEYS: dict[str, Key] = _keys(
         invalid="{value!r} is not a colour of the form #RRGGBB"),
     Key(f"{ENV}.welcome_page", "boolean", "Activate the welcome page section that says the instance is not "
         "production.", True),
+    Key(f"{ENV}.clone_target", "boolean", "Set `glide.db.clone.allow_clone_target` to `true` after each clone, so "
+        "the instance can be cloned over again: a clone copies production's value (`false`) onto the target.", False),
+    Key(f"{ENV}.properties", "string_map", "System properties to set after each clone, `\"name\" = \"value\"` (quote "
+        "a name with dots; values are strings). Each change is reported with the previous value. A property another "
+        "step sets, `instance_name` and a password property are refused.", (), shown_default="none",
+        item_pattern=PROPERTY_NAME,
+        item_invalid="{value!r} is not a property name (letters, digits and '.', '_', '-', '$'; at most 100)"),
+    Key(f"{ENV}.testing", "table", "Test enablement.", NO_DEFAULT, readme=False),
+    Key(f"{ENV}.testing.atf", "boolean", "Turn on the Automated Test Framework's runner and its scheduled runs "
+        "(`sn_atf.runner.enabled`, `sn_atf.schedule.enabled`; production keeps them off). Only for `purpose = "
+        "\"test\"` unless `force`.", False),
+    Key(f"{ENV}.testing.force", "boolean", "Allow `atf` in a development or training environment.", False),
     Key(f"{ENV}.email", "table", "Outbound and inbound email.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.email.mode", "string", "`off`, `redirect` or `on` (see the email step above).", "off",
         enum=EMAIL_MODES),
@@ -275,10 +289,14 @@ def _property(k: Key) -> dict:
         out.update(_strings(k))
     elif k.type == "string_or_strings":
         out["oneOf"] = [{"type": "string"}, _strings(k)]
+    elif k.type == "string_map":
+        out.update({"type": "object", "propertyNames": {"pattern": _anchored(k.item_pattern)},
+                    "additionalProperties": {"type": "string"}})
     else:  # pragma: no cover - a typo in KEYS
         raise ValueError(f"{k.path}: unknown type {k.type!r}")
     if k.default is not REQUIRED and k.default is not NO_DEFAULT:
-        out["default"] = list(k.default) if isinstance(k.default, tuple) else k.default
+        out["default"] = ({} if k.type == "string_map" else list(k.default)) if isinstance(k.default, tuple) \
+            else k.default
     return out
 
 

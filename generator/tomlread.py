@@ -4,6 +4,7 @@ whose every value is checked against its Key in generator/schema.py."""
 from __future__ import annotations
 
 import functools
+import json
 import re
 import tomllib
 from pathlib import Path
@@ -103,6 +104,8 @@ class Table:
             return k.default
         if k.type == "strings":
             return self.strings(name)
+        if k.type == "string_map":
+            return self.string_map(name)
         if k.type == "string_or_strings":
             raw = self.get(name, (str, list))
             if isinstance(raw, str):
@@ -163,6 +166,26 @@ class Table:
             for i, item in enumerate(out):
                 if not re.fullmatch(k.item_pattern, item):
                     self.fail(f"{self.key(name)}[{i}]", k.item_invalid.format(value=item))
+        return tuple(out)
+
+    def string_map(self, name: str) -> tuple[tuple[str, str], ...]:
+        """A table of name = "string" pairs, in the file's order, each name matching the Key's pattern."""
+        k = self.spec(name)
+        value = self.get(name, dict)
+        out = []
+        for entry, item in value.items():
+            key = f"{self.key(name)}.{entry}" if re.fullmatch(r"[A-Za-z0-9_-]+", entry) else \
+                f"{self.key(name)}.{json.dumps(entry, ensure_ascii=False)}"
+            if isinstance(item, dict):
+                self.fail(key, "is a table: a dotted name makes nested tables in TOML, so quote it "
+                          "(\"glide.servlet.uri\" = \"…\")")
+            if not isinstance(item, str):
+                self.fail(key, f"must be a string, got {_type_name(item)} (property values are strings: quote it)")
+            self.check_text(key, entry)
+            self.check_text(key, item)
+            if not re.fullmatch(k.item_pattern, entry):
+                self.fail(key, k.item_invalid.format(value=entry))
+            out.append((entry, item))
         return tuple(out)
 
     def check_text(self, key: str, value: str) -> None:

@@ -52,6 +52,8 @@ def key_paths(data, prefix=""):
             if spec is not None and spec.type == "map":
                 for entry in value.values():
                     out |= key_paths(entry, f"{path}.<name>.")
+            elif spec is not None and spec.type == "string_map":
+                pass  # its keys are names (property names), not keys of the configuration
             else:
                 out |= key_paths(value, f"{path}.")
         elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):

@@ -5,6 +5,7 @@ import json
 import pytest
 
 from generator.errors import InputError
+from generator.plan import POSTCLONE_STEPS
 from generator.simulator.exports import load_data
 from tests.conftest import EXAMPLE, ROOT, run_cli
 
@@ -56,8 +57,7 @@ def test_simulate_cli_reports_and_exits_0(tmp_path):
     assert r.returncode == 0, r.stderr
     report = json.loads(r.stdout)
     assert report["ok"] and report["instance"] == "acmetest"
-    assert [s["name"] for s in report["steps"]] == ["email", "welcome", "ldap", "jobs", "users", "mid_servers",
-                                                    "verify", "end"]
+    assert [s["name"] for s in report["steps"]] == [*POSTCLONE_STEPS, "end"]
     assert report["totals"]["writes"] > 0
 
 

@@ -56,7 +56,12 @@
                 "midServers": {
                     "check": true,
                     "users": ["mid.server.acme"]
-                }
+                },
+                "properties": [],
+                "testing": {
+                    "atf": false
+                },
+                "cloneTarget": false
             },
             "test": {
                 "key": "test",
@@ -91,7 +96,12 @@
                 "midServers": {
                     "check": true,
                     "users": ["mid.server.acme"]
-                }
+                },
+                "properties": [{"name": "glide.servlet.uri", "value": "https://acmetest.service-now.com/"}, {"name": "glide.ui.session_timeout", "value": "120"}],
+                "testing": {
+                    "atf": true
+                },
+                "cloneTarget": true
             },
             "training": {
                 "key": "training",
@@ -126,7 +136,12 @@
                 "midServers": {
                     "check": false,
                     "users": []
-                }
+                },
+                "properties": [],
+                "testing": {
+                    "atf": false
+                },
+                "cloneTarget": false
             }
         },
         "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
@@ -516,11 +531,38 @@
         return p;
     }
 
-    function applyProperties(r, props) {
+    // The ATF runner ("If checked, enables running tests and test suites on this instance") and its
+    // scheduled runs ("If checked, enables scheduling test suites on this instance"),
+    // atf-admin-properties.md; with testing.atf.
+    function testingProperties() {
+        return env.testing.atf ? {'sn_atf.runner.enabled': 'true', 'sn_atf.schedule.enabled': 'true'} : {};
+    }
+
+    // "Enables (true) or disables (false) use of a non-production instance as the target for a system
+    // clone" (r_AvailableSystemProperties.md), with clone_target.
+    function cloneTargetProperties() {
+        return env.cloneTarget ? {'glide.db.clone.allow_clone_target': 'true'} : {};
+    }
+
+    // Property types whose values the instance keeps encrypted: such a property is never set here.
+    var ENCRYPTED_TYPES = ['password', 'password2'];
+
+    // [environments.<env>.properties] as one object.
+    function configuredProperties() {
+        var p = {};
+        for (var i = 0; i < env.properties.length; i++) {
+            p[env.properties[i].name] = env.properties[i].value;
+        }
+        return p;
+    }
+
+    // Sets each property; a property that is missing is created with `type` (by default boolean for
+    // the ".active" and "show_welcome" switches, string otherwise).
+    function applyProperties(r, props, type) {
         for (var name in props) {
             if (Object.prototype.hasOwnProperty.call(props, name)) {
-                setProperty(r, name, props[name], name.indexOf('.active') > 0 || name.indexOf('show_welcome') > 0 ? 'boolean' : 'string',
-                    'Set by postclone after a clone (' + CONFIG.updateSet + ')');
+                setProperty(r, name, props[name], type || (name.indexOf('.active') > 0 || name.indexOf('show_welcome') > 0 ?
+                    'boolean' : 'string'), 'Set by postclone after a clone (' + CONFIG.updateSet + ')');
             }
         }
     }
@@ -941,9 +983,9 @@
 
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
-        // 1. Email first, so nothing leaks while the rest runs. Sending is switched on last, only
-        //    after the redirect address is set and the outbox purged; while there is work to do it is
-        //    off, and if any part fails it stays off and the step fails.
+        // Email first, so nothing leaks while the rest runs. Sending is switched on last, only
+        // after the redirect address is set and the outbox purged; while there is work to do it is
+        // off, and if any part fails it stays off and the step fails.
         step('email', function (r) {
             var wanted = emailProperties();
             var sending = wanted['glide.email.smtp.active'];
@@ -995,7 +1037,7 @@
             }
         });
 
-        // 2. Welcome page, header text and colour (UI16), banner announcement (Next Experience).
+        // Welcome page, header text and colour (UI16), banner announcement (Next Experience).
         step('welcome', function (r) {
             applyProperties(r, headerProperties());
             if (env.welcomePage) {
@@ -1035,9 +1077,62 @@
             }, {});
         });
 
-        // 3. LDAP. mode "off": every active LDAP server configuration inactive. mode "logins": the servers
-        //    stay active, so the users whose source starts with "ldap" still sign in through them, and only
-        //    what brings data from LDAP stops: listeners, and scheduled imports from LDAP data sources.
+        // System properties the configuration sets for this environment, each reported with its
+        // previous value. A property of an encrypted type (ENCRYPTED_TYPES) is never set (its value would travel in
+        // the update set in the clear): if one is named, the step sets nothing and fails.
+        step('properties', function (r) {
+            if (!env.properties.length) {
+                r.notes.push('skipped: no properties');
+                return;
+            }
+            requireFields('sys_properties', ['name', 'value', 'type']);
+            var names = [];
+            var i;
+            for (i = 0; i < env.properties.length; i++) {
+                names.push(env.properties[i].name);
+            }
+            var encrypted = new GlideRecord('sys_properties');
+            encrypted.addQuery('name', 'IN', names);
+            encrypted.addQuery('type', 'IN', ENCRYPTED_TYPES);
+            encrypted.query();
+            var refused = [];
+            while (encrypted.next()) {
+                refused.push(value(encrypted, 'name') + ' (type ' + value(encrypted, 'type') + ')');
+            }
+            if (refused.length) {
+                refused.sort();
+                throw new Error('a property the instance keeps encrypted is never set: ' + refused.join(', '));
+            }
+            for (i = 0; i < env.properties.length; i++) {
+                setProperty(r, env.properties[i].name, env.properties[i].value, 'string',
+                    'Set by postclone after a clone (' + CONFIG.updateSet + ')');
+            }
+        });
+
+        // Test enablement: production keeps the ATF runner off ("unchecked by default to prevent users
+        // from unintentionally running tests on production instances", atf-admin-properties.md), and a
+        // clone copies that; a test instance turns it and the scheduled runs on.
+        step('testing', function (r) {
+            if (!env.testing.atf) {
+                r.notes.push('skipped: testing.atf = false');
+                return;
+            }
+            applyProperties(r, testingProperties(), 'boolean');
+        });
+
+        // Clone target: a clone copies production's glide.db.clone.allow_clone_target (false there) onto
+        // this instance, which then refuses to be the target of the next clone until it is true again.
+        step('clone_target', function (r) {
+            if (!env.cloneTarget) {
+                r.notes.push('skipped: clone_target = false');
+                return;
+            }
+            applyProperties(r, cloneTargetProperties(), 'boolean');
+        });
+
+        // LDAP. mode "off": every active LDAP server configuration inactive. mode "logins": the servers
+        // stay active, so the users whose source starts with "ldap" still sign in through them, and only
+        // what brings data from LDAP stops: listeners, and scheduled imports from LDAP data sources.
         step('ldap', function (r) {
             if (!env.ldap.disable) {
                 r.notes.push('skipped: ldap.disable = false');
@@ -1091,9 +1186,9 @@
             }
         });
 
-        // 4. Scheduled jobs: the Scheduled Jobs module's tables (sysauto and its children), never
-        //    sys_trigger. Which jobs stop is scheduled_jobs.stop and stop_tables (job_policy.js.j2).
-        //    Each table is updated on its own, so its business rules (which drop the schedule row) run.
+        // Scheduled jobs: the Scheduled Jobs module's tables (sysauto and its children), never
+        // sys_trigger. Which jobs stop is scheduled_jobs.stop and stop_tables (job_policy.js.j2).
+        // Each table is updated on its own, so its business rules (which drop the schedule row) run.
         step('jobs', function (r) {
             scheduleShipped(r);
             if (!env.scheduledJobs.disable) {
@@ -1223,7 +1318,7 @@
             }
         });
 
-        // 5. User access: lock out every active user who does not keep access.
+        // User access: lock out every active user who does not keep access.
         step('users', function (r) {
             if (!env.users.lock) {
                 r.notes.push('skipped: users.lock = false');
@@ -1296,7 +1391,7 @@
                 'the system log instead (' + parts + ' lines "locked users n/' + parts + '")');
         });
 
-        // 6. MID servers: check their users, list servers and open issues. Reads only.
+        // MID servers: check their users, list servers and open issues. Reads only.
         step('mid_servers', function (r) {
             if (!env.midServers.check) {
                 r.notes.push('skipped: mid_servers.check = false');
@@ -1350,8 +1445,8 @@
             r.notes.push('reminder: empty the agent/ecc_sender folder on each MID server host (outside the instance)');
         });
 
-        // 7. Verification: re-read every postcondition after the changes. Each check reads only
-        //    fields that exist (a check that cannot run is a failure, never a pass).
+        // Verification: re-read every postcondition after the changes. Each check reads only
+        // fields that exist (a check that cannot run is a failure, never a pass).
         if (!PREVIEW) {
             step('verify', function (r) {
                 var checks = [];
@@ -1394,6 +1489,21 @@
                     }
                     return problems;
                 });
+                if (env.properties.length) {
+                    check('properties', function () {
+                        return propertyDiffs(configuredProperties());
+                    });
+                }
+                if (env.testing.atf) {
+                    check('testing', function () {
+                        return propertyDiffs(testingProperties());
+                    });
+                }
+                if (env.cloneTarget) {
+                    check('clone_target', function () {
+                        return propertyDiffs(cloneTargetProperties());
+                    });
+                }
                 if (env.ldap.disable) {
                     check('ldap', function () {
                         var logins = env.ldap.mode === 'logins';
