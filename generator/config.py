@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generator import secretscan
+from generator.endpoints import Endpoint, endpoint_rules
 from generator.errors import ConfigError, InputError
 from generator.readfile import STDIN, STDIN_LABEL, read_regular
 from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
@@ -105,6 +106,7 @@ class Environment:
     scheduled_jobs: ScheduledJobs
     mid_servers: MidServers
     properties: tuple[tuple[str, str], ...] = ()
+    endpoints: tuple[Endpoint, ...] = ()
     clone_target: bool = False
     testing: Testing = field(default_factory=Testing)
 
@@ -137,6 +139,7 @@ class Config:
     production: tuple[str, ...]
     clone_profiles: tuple[str, ...]
     environments: tuple[Environment, ...]
+    production_hosts: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = field(default=())
 
     def environment_of(self, instance: str) -> Environment | None:
@@ -176,10 +179,12 @@ def load(path: str | Path) -> Config:
     inst = root.table("instances")
     production = inst.value("production")
     clone_profiles = inst.value("clone_profiles")
+    production_hosts = inst.value("production_hosts")
     inst.finish()
 
     owner: dict[str, str] = {p: "instances.production" for p in production}
-    environments = [_environment(t, owner) for t in root.entries("environments")]
+    hosts = (*production_hosts, *(f"{p}.service-now.com" for p in production))
+    environments = [_environment(t, owner, hosts) for t in root.entries("environments")]
 
     jobs: list[Job] = []
     job_keys: set[str] = set()
@@ -205,11 +210,12 @@ def load(path: str | Path) -> Config:
         production=production,
         clone_profiles=clone_profiles,
         environments=tuple(environments),
+        production_hosts=production_hosts,
         jobs=tuple(jobs),
     )
 
 
-def _environment(t: Table, owner: dict[str, str]) -> Environment:
+def _environment(t: Table, owner: dict[str, str], hosts: tuple[str, ...] = ()) -> Environment:
     key = t.path.split(".", 1)[1]
     instances = t.value("instances")
     for i, name in enumerate(instances):
@@ -274,11 +280,12 @@ def _environment(t: Table, owner: dict[str, str]) -> Environment:
         te.fail(te.key("force"), "only applies with atf = true")
     te.finish()
     clone_target = t.value("clone_target")
+    endpoints = endpoint_rules(t, hosts)
     t.finish()
     return Environment(
         key=key, instances=instances, purpose=purpose, header=header, header_color=color.upper(),
         welcome_page=welcome, email=email, users=users, ldap=ldap, scheduled_jobs=jobs, mid_servers=mid,
-        properties=properties, clone_target=clone_target, testing=testing,
+        properties=properties, endpoints=endpoints, clone_target=clone_target, testing=testing,
     )
 
 

@@ -18,8 +18,8 @@ from generator.errors import InputError
 from generator.ids import record_id, sys_id
 
 # The post-clone script's steps, in the order they run; each is templates/postclone/steps/<name>.js.j2.
-POSTCLONE_STEPS = ("email", "welcome", "properties", "testing", "clone_target", "ldap", "jobs", "users", "mid_servers",
-                   "verify")
+POSTCLONE_STEPS = ("email", "welcome", "properties", "testing", "clone_target", "endpoints", "ldap", "jobs", "users",
+                   "mid_servers", "verify")
 
 # The three post-clone records: one script text, three modes (the argument on its last line).
 MODES = {

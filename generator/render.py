@@ -123,6 +123,7 @@ def _env_data(env: Environment) -> dict:
                           "stopTables": list(env.scheduled_jobs.stop_tables), "keep": list(env.scheduled_jobs.keep)},
         "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
         "properties": [{"name": name, "value": value} for name, value in env.properties],
+        "endpoints": [{"from": e.source, "action": e.action, "to": e.to} for e in env.endpoints],
         "testing": {"atf": env.testing.atf},
         "cloneTarget": env.clone_target,
     }
@@ -138,6 +139,7 @@ def script_data(plan: Plan) -> dict:
     return {
         "updateSet": plan.update_set_name,
         "production": list(cfg.production),
+        "productionHosts": [*cfg.production_hosts, *(f"{p}.service-now.com" for p in cfg.production)],
         "instances": dict(sorted(instances.items())),
         "environments": {env.key: _env_data(env) for env in cfg.environments},
         "shippedJobs": plan.shipped_job_ids,

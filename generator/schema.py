@@ -13,7 +13,6 @@ Paths: `a.b` is key `b` of table `a`; `environments.<name>` is any key of a tabl
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,6 +44,12 @@ INTEGRATION_POLICIES = ("lock", "keep")
 # and discovery schedules repeat production's work (issue 13; README, jobs step).
 STOP_TABLES = ("sysauto_report", "scheduled_import_set", "discovery_schedule")
 TABLE_NAME = r"[a-z][a-z0-9_]{0,79}"
+# An endpoint prefix: an absolute http(s) URL with a host (what outbound REST, SOAP and HTTP connection
+# records hold), no whitespace.
+URL_PREFIX = r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:[/?#][^\s]*)?"
+URL_PREFIX_INVALID = "{value!r} is not an http(s) URL prefix (https://host/path…)"
+HOST = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*"
+ENDPOINT_ACTIONS = ("rewrite", "deactivate")
 # A system property's name (sys_properties.name): letters, digits and . _ - $ (css.$navpage-header-bg).
 PROPERTY_NAME = r"[A-Za-z0-9_$][A-Za-z0-9_.$-]{0,99}"
 
@@ -122,6 +127,11 @@ KEYS: dict[str, Key] = _keys(
         "fix script `postclone install <id>` there. ServiceNow does not add a new cleanup script to existing "
         "profiles.", ()),
 
+    Key("instances.production_hosts", "strings", "Host names production's integrations call (lowercase). After "
+        "the endpoints step, every outbound endpoint that still points at one of them or a subdomain, or at a "
+        "production instance (`<name>.service-now.com`), is listed.", (), item_pattern=HOST,
+        item_invalid="{value!r} is not a host name (lowercase letters, digits, '-' and '.')"),
+
     Key("environments", "map", "One table per sub-production environment.", REQUIRED, min_items=1,
         too_few="define at least one environment", item_pattern=ENV_NAME,
         item_invalid=ENV_NAME_INVALID, readme=False),
@@ -149,6 +159,15 @@ KEYS: dict[str, Key] = _keys(
         "(`sn_atf.runner.enabled`, `sn_atf.schedule.enabled`; production keeps them off). Only for `purpose = "
         "\"test\"` unless `force`.", False),
     Key(f"{ENV}.testing.force", "boolean", "Allow `atf` in a development or training environment.", False),
+    Key(f"{ENV}.endpoints", "tables", "Outbound endpoint rules, applied in order to REST messages and their methods, "
+        "SOAP message functions and HTTP(S) connections.", (), readme=False),
+    Key(f"{ENV}.endpoints[].from", "string", "The URL prefix of the endpoints this rule takes, compared without regard "
+        "to case.", REQUIRED, pattern=URL_PREFIX, invalid=URL_PREFIX_INVALID),
+    Key(f"{ENV}.endpoints[].action", "string", "`rewrite`: the prefix becomes `to`. `deactivate`: the matching records "
+        "are made inactive (a table without an `active` field fails the step, which then changes nothing).",
+        "rewrite", enum=ENDPOINT_ACTIONS),
+    Key(f"{ENV}.endpoints[].to", "string", "The new prefix, with `rewrite` (required there, refused otherwise).",
+        NO_DEFAULT, pattern=URL_PREFIX, invalid=URL_PREFIX_INVALID),
     Key(f"{ENV}.email", "table", "Outbound and inbound email.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.email.mode", "string", "`off`, `redirect` or `on` (see the email step above).", "off",
         enum=EMAIL_MODES),
@@ -242,90 +261,11 @@ def children(parent: str) -> list[Key]:
 
 # --------------------------------------------------------------------------- JSON Schema
 
-
 def json_schema() -> dict:
-    """The JSON Schema (draft 2020-12) of the configuration, from KEYS."""
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": "https://postclone.example/postclone.schema.json",
-        "title": "postclone configuration",
-        "description": "The TOML file postclone builds from. Generated from generator/schema.py; every key is "
-                       "explained in the README (Configuration).",
-        **_object(""),
-    }
+    """The JSON Schema (draft 2020-12) of the configuration, from KEYS (generator/schema_json.py)."""
+    from generator.schema_json import json_schema as build
 
-
-def _object(parent: str) -> dict:
-    keys = children(parent)
-    out: dict[str, Any] = {"type": "object", "additionalProperties": False}
-    required = [k.name for k in keys if k.required]
-    if required:
-        out["required"] = required
-    out["properties"] = {k.name: _property(k) for k in keys}
-    return out
-
-
-def _property(k: Key) -> dict:
-    if k.type == "table":
-        return {"description": k.meaning, **_object(k.path)}
-    if k.type == "map":
-        return {"description": k.meaning, "type": "object", "minProperties": k.min_items,
-                "propertyNames": {"pattern": _anchored(k.item_pattern)},
-                "additionalProperties": _object(k.path)}
-    if k.type == "tables":
-        return {"description": k.meaning, "type": "array", "items": _object(k.path)}
-    out: dict[str, Any] = {"description": k.meaning}
-    if k.type == "string":
-        out.update(_string(k))
-    elif k.type == "boolean":
-        out["type"] = "boolean"
-    elif k.type == "integer":
-        out["type"] = "integer"
-        if k.minimum is not None:
-            out["minimum"] = k.minimum
-        if k.maximum is not None:
-            out["maximum"] = k.maximum
-    elif k.type == "strings":
-        out.update(_strings(k))
-    elif k.type == "string_or_strings":
-        out["oneOf"] = [{"type": "string"}, _strings(k)]
-    elif k.type == "string_map":
-        out.update({"type": "object", "propertyNames": {"pattern": _anchored(k.item_pattern)},
-                    "additionalProperties": {"type": "string"}})
-    else:  # pragma: no cover - a typo in KEYS
-        raise ValueError(f"{k.path}: unknown type {k.type!r}")
-    if k.default is not REQUIRED and k.default is not NO_DEFAULT:
-        out["default"] = ({} if k.type == "string_map" else list(k.default)) if isinstance(k.default, tuple) \
-            else k.default
-    return out
-
-
-def _string(k: Key) -> dict:
-    out: dict[str, Any] = {"type": "string"}
-    if k.enum and k.lower:
-        out["pattern"] = _anchored("|".join("".join(f"[{c}{c.upper()}]" if c.isalpha() else re.escape(c) for c in v)
-                                            for v in k.enum))
-    elif k.enum:
-        out["enum"] = list(k.enum)
-    if k.pattern:
-        out["pattern"] = _anchored(k.pattern)
-    if k.nonempty and not k.enum and not k.pattern:
-        out["pattern"] = r"\S"
-    if k.max_length is not None:
-        out["maxLength"] = k.max_length
-    return out
-
-
-def _strings(k: Key) -> dict:
-    item: dict[str, Any] = {"type": "string", "pattern": _anchored(k.item_pattern) if k.item_pattern else r"\S"}
-    out: dict[str, Any] = {"type": "array", "items": item, "uniqueItems": True}
-    if k.min_items:
-        out["minItems"] = k.min_items
-    return out
-
-
-def _anchored(pattern: str) -> str:
-    return f"^(?:{pattern})$"
+    return build()
 
 
 def schema_text() -> str:

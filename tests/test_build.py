@@ -142,7 +142,7 @@ def test_every_template_loads():
     assert names == sorted(["jobs/job.js.j2", "jobs/condition.js.j2", "postclone/frame.js.j2",
                             "install/install.js.j2", "shared/runner.js.j2", "shared/shipped_jobs.js.j2",
                             "postclone/records.js.j2", "postclone/policy.js.j2", "postclone/job_policy.js.j2",
-                            "postclone/ldap_policy.js.j2", "postclone/user_policy.js.j2",
+                            "postclone/ldap_policy.js.j2", "postclone/user_policy.js.j2", "postclone/endpoint_policy.js.j2",
                             *(f"postclone/steps/{step}.js.j2" for step in POSTCLONE_STEPS)])
     for name in names:
         environment().get_template(name)

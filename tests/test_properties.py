@@ -37,7 +37,7 @@ def test_the_test_environment_sets_its_properties_the_runner_and_the_clone_targe
     assert ('postclone: test properties: glide.servlet.uri: "https://acme.service-now.com/" -> '
             '"https://acmetest.service-now.com/"') in logs
     assert "postclone: test properties: glide.ui.session_timeout: (missing) -> \"120\"" in logs
-    assert [s.name for s in report.steps][:6] == ["email", "welcome", "properties", "testing", "clone_target", "ldap"]
+    assert [s.name for s in report.steps][:5] == ["email", "welcome", "properties", "testing", "clone_target"]
     assert "postclone: test verify: properties: pass" in logs and "postclone: test verify: clone_target: pass" in logs
 
 

@@ -91,6 +91,19 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     data["sys_ux_banner_announcement_config"] = [{"sys_id": sid("banner-config", 0), "name": "Unified Navigation"}]
     data["sys_ux_m2m_banner_announcement"] = []
     data["sys_trigger"] = []
+    # Outbound integrations on the example's production hosts (instances.production_hosts), one per
+    # host and kind, as the example's endpoint rules expect them.
+    message = sid("rest", "hr")
+    data["sys_rest_message"] = [
+        {"sys_id": message, "name": "Workday HR", "rest_endpoint": "https://hr.acme.example/api/v1"},
+        {"sys_id": sid("rest", "pay"), "name": "Payments gateway", "rest_endpoint": "https://payments.acme.example/v2"}]
+    data["sys_rest_message_fn"] = [{"sys_id": sid("rest-fn", "hr"), "function_name": "get employees",
+                                    "rest_message": message,
+                                    "rest_endpoint": "https://hr.acme.example/api/v1/employees"}]
+    data["sys_soap_message_function"] = [{"sys_id": sid("soap", 0), "name": "CreateTicket",
+                                          "soap_endpoint": "https://itsm.acme.example/soap/ticket"}]
+    data["http_connection"] = [{"sys_id": sid("conn", 0), "name": "Acme Data Lake", "active": "true",
+                                "connection_url": "https://datalake.acme.example/ingest"}]
     # The example's update set, committed on production and so carried by the clone: its apply fix
     # script holds the record of locked users.
     data["sys_script_fix"] = [{"sys_id": record_id(EXAMPLE_SET, "sys_script_fix", "apply"),

@@ -1,7 +1,7 @@
 // GlideRecord, writing: insert, update, updateMultiple, delete; every change is journalled.
 
 function describe(rec) {
-    return rec.name || rec.user_name || rec.number || rec.short_description || rec.heading || rec.subject || rec.file_name || rec.sys_id;
+    return rec.name || rec.function_name || rec.user_name || rec.number || rec.short_description || rec.heading || rec.subject || rec.file_name || rec.sys_id;
 }
 
 GlideRecord.prototype.insert = function () {

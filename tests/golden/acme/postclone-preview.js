@@ -16,6 +16,7 @@
     var CONFIG = {
         "updateSet": "ACME post-clone automation 1.4.0",
         "production": ["acme"],
+        "productionHosts": ["hr.acme.example", "payments.acme.example", "itsm.acme.example", "datalake.acme.example", "acme.service-now.com"],
         "instances": {
             "acmedev": "dev",
             "acmedev2": "dev",
@@ -58,6 +59,7 @@
                     "users": ["mid.server.acme"]
                 },
                 "properties": [],
+                "endpoints": [],
                 "testing": {
                     "atf": false
                 },
@@ -98,6 +100,7 @@
                     "users": ["mid.server.acme"]
                 },
                 "properties": [{"name": "glide.servlet.uri", "value": "https://acmetest.service-now.com/"}, {"name": "glide.ui.session_timeout", "value": "120"}],
+                "endpoints": [{"from": "https://hr.acme.example/", "action": "rewrite", "to": "https://hr-sandbox.acme.example/"}, {"from": "https://payments.acme.example/", "action": "rewrite", "to": "https://payments-sandbox.acme.example/"}, {"from": "https://itsm.acme.example/", "action": "rewrite", "to": "https://itsm-test.acme.example/"}, {"from": "https://datalake.acme.example/", "action": "deactivate", "to": ""}],
                 "testing": {
                     "atf": true
                 },
@@ -138,6 +141,7 @@
                     "users": []
                 },
                 "properties": [],
+                "endpoints": [],
                 "testing": {
                     "atf": false
                 },
@@ -981,6 +985,115 @@
         r.notes.push(line);
     }
 
+    // The outbound endpoint fields. REST messages and their methods: rest_endpoint, at most 200
+    // characters (ServiceNow's SDK schema, sys_rest_message and sys_rest_message_fn; neither has an
+    // active field). SOAP message functions: soap_endpoint (judgement: the form's "SOAP endpoint",
+    // c_SOAPMessageFunctions.md). HTTP(S) connections: connection_url ("table": "http_connection",
+    // "connection_url", connections-and-credentials/create-template.md).
+    var ENDPOINT_FIELDS = [
+        {table: 'sys_rest_message', field: 'rest_endpoint', max: 200},
+        {table: 'sys_rest_message_fn', field: 'rest_endpoint', max: 200},
+        {table: 'sys_soap_message_function', field: 'soap_endpoint', max: 0},
+        {table: 'http_connection', field: 'connection_url', max: 0}
+    ];
+
+    // The rule whose prefix `url` starts with (without regard to case), or null.
+    function endpointRule(url) {
+        var lower = url.toLowerCase();
+        for (var i = 0; i < env.endpoints.length; i++) {
+            if (lower.indexOf(env.endpoints[i].from.toLowerCase()) === 0) {
+                return env.endpoints[i];
+            }
+        }
+        return null;
+    }
+
+    // The host of an http(s) URL, lower-cased ('' without one); the same rule as generator/endpoints.py.
+    function hostOf(url) {
+        var m = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/(?:[^@\/?#]*@)?([^:\/?#]+)/.exec(url);
+        return m ? m[1].toLowerCase() : '';
+    }
+
+    function onProduction(url) {
+        var host = hostOf(url);
+        for (var i = 0; i < CONFIG.productionHosts.length; i++) {
+            var h = CONFIG.productionHosts[i];
+            if (host === h || (host.length > h.length && host.substring(host.length - h.length - 1) === '.' + h)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // Everything the rules would change, read before anything is written: {changes: [{table, sysId,
+    // name, field, before, after}], problems: [why a rule cannot be applied safely], left: the
+    // active endpoints that point at production afterwards, as "table "name": url"}.
+    function endpointPlan() {
+        var out = {changes: [], problems: [], left: []};
+        var used = {};  // rule index -> true once an endpoint starts with its from (or, rewritten, its to)
+        var i;
+        for (var t = 0; t < ENDPOINT_FIELDS.length; t++) {
+            var spec = ENDPOINT_FIELDS[t];
+            if (!gs.tableExists(spec.table)) {
+                continue;  // the instance does not have it: no endpoint there
+            }
+            requireFields(spec.table, [spec.field]);
+            var gr = new GlideRecord(spec.table);
+            var switchable = gr.isValidField('active');
+            gr.addQuery(spec.field, 'ISNOTEMPTY', '');
+            gr.query();
+            while (gr.next()) {
+                var url = value(gr, spec.field);
+                for (i = 0; i < env.endpoints.length; i++) {
+                    var e = env.endpoints[i];
+                    if (url.toLowerCase().indexOf(e.from.toLowerCase()) === 0 ||
+                            (e.to && url.toLowerCase().indexOf(e.to.toLowerCase()) === 0)) {
+                        used[i] = true;
+                    }
+                }
+                var name = value(gr, spec.table === 'sys_rest_message_fn' ? 'function_name' : 'name') || gr.getUniqueValue();
+                var label = spec.table + ' "' + name + '"';
+                var active = !switchable || isTrue(gr.getValue('active'));
+                var rule = endpointRule(url);
+                if (rule && rule.action === 'deactivate') {
+                    if (!active) {
+                        continue;  // off already
+                    }
+                    if (!switchable) {
+                        out.problems.push(label + ' (' + url + ') cannot be switched off: ' + spec.table +
+                            ' has no active field (rewrite it instead)');
+                        continue;
+                    }
+                    out.changes.push({table: spec.table, sysId: gr.getUniqueValue(), name: name, field: 'active',
+                        before: 'true', after: 'false', url: url});
+                    continue;
+                }
+                if (rule) {
+                    var after = rule.to + url.substring(rule.from.length);
+                    if (spec.max && after.length > spec.max) {
+                        out.problems.push(label + ': the rewritten endpoint would be ' + after.length +
+                            ' characters; ' + spec.table + '.' + spec.field + ' holds ' + spec.max);
+                        continue;
+                    }
+                    out.changes.push({table: spec.table, sysId: gr.getUniqueValue(), name: name, field: spec.field,
+                        before: url, after: after, url: after});
+                    url = after;
+                }
+                if (active && onProduction(url)) {
+                    out.left.push(label + ': ' + url);
+                }
+            }
+        }
+        // A rule that takes no endpoint is a typo until proven otherwise: the clone would still call
+        // what it was meant to stop, so the step changes nothing and says which.
+        for (i = 0; i < env.endpoints.length; i++) {
+            if (!used[i]) {
+                out.problems.push('the rule for "' + env.endpoints[i].from + '" matches no endpoint');
+            }
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
         // Email first, so nothing leaks while the rest runs. Sending is switched on last, only
@@ -1128,6 +1241,44 @@
                 return;
             }
             applyProperties(r, cloneTargetProperties(), 'boolean');
+        });
+
+        // Outbound endpoints: a clone keeps production's REST and SOAP endpoints and HTTP connections, so
+        // the clone would call production's systems. Each rule rewrites the endpoints that start with
+        // `from` to start with `to`, or switches the matching records off. Everything is read and
+        // checked first: if any rule cannot be applied safely (a field missing, a record without an
+        // active field to switch off, a rewritten value too long), nothing is written and the step
+        // fails. Afterwards every endpoint still pointing at a production host is listed.
+        step('endpoints', function (r) {
+            var plan = endpointPlan();
+            if (plan.problems.length) {
+                throw new Error(plan.problems.join('; ') + ': nothing changed');
+            }
+            for (var i = 0; i < plan.changes.length; i++) {
+                var c = plan.changes[i];
+                r.notes.push(c.table + ' "' + c.name + '": ' + (c.field === 'active' ? 'switched off (' +
+                    c.url + ')' : c.field + ': "' + c.before + '" -> "' + c.after + '"'));
+                r.changed++;
+                if (!PREVIEW) {
+                    var gr = new GlideRecord(c.table);
+                    if (!gr.get(c.sysId)) {
+                        throw new Error(c.table + ' ' + c.sysId + ' disappeared while the step ran');
+                    }
+                    gr.setValue(c.field, c.field === 'active' ? 'false' : c.after);
+                    gr.update();
+                }
+            }
+            var left = plan.left;
+            for (i = 0; i < left.length && i < 50; i++) {
+                r.notes.push('still points at production: ' + left[i]);
+            }
+            if (left.length > 50) {
+                r.notes.push('... and ' + (left.length - 50) + ' more pointing at production');
+            }
+            if (left.length && env.endpoints.length) {
+                r.failed.push(left.length + ' outbound endpoint' + (left.length === 1 ? '' : 's') +
+                    ' still point at production (see the lines above)');
+            }
         });
 
         // LDAP. mode "off": every active LDAP server configuration inactive. mode "logins": the servers
@@ -1502,6 +1653,15 @@
                 if (env.cloneTarget) {
                     check('clone_target', function () {
                         return propertyDiffs(cloneTargetProperties());
+                    });
+                }
+                if (env.endpoints.length) {
+                    check('endpoints', function () {
+                        var plan = endpointPlan();
+                        var problems = plan.problems.concat(plan.changes.length ? [plan.changes.length +
+                            ' endpoints still match a rule'] : []);
+                        return problems.concat(plan.left.length ? [plan.left.length +
+                            ' endpoints still point at production'] : []);
                     });
                 }
                 if (env.ldap.disable) {
