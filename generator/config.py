@@ -18,7 +18,16 @@ from generator import secretscan
 from generator.endpoints import Endpoint, endpoint_rules
 from generator.errors import ConfigError, InputError
 from generator.readfile import STDIN, STDIN_LABEL, read_regular
-from generator.schema import EMAIL_MODES, PURPOSE_DEFAULTS, PURPOSES, RUN_TYPES, STOP_TABLES, WEEKDAYS  # noqa: F401 - re-exported
+from generator.schema import (  # noqa: F401 - re-exported
+    CLONED,
+    EMAIL_MODES,
+    HEADER_MAX,
+    PURPOSE_DEFAULTS,
+    PURPOSES,
+    RUN_TYPES,
+    STOP_TABLES,
+    WEEKDAYS,
+)
 from generator.tomlread import BAD_CHARS_RE, SECRET_RE, Table, read_toml
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
@@ -225,6 +234,10 @@ def _environment(t: Table, owner: dict[str, str], hosts: tuple[str, ...] = ()) -
     purpose = t.value("purpose")
     defaults = PURPOSE_DEFAULTS[purpose]
     header = t.value("header", defaults["header"])
+    dated = len(header.replace(CLONED, "YYYY-MM-DD"))
+    if dated > HEADER_MAX:
+        t.fail(t.key("header"), f"is {dated} characters with the date for {CLONED}; the banner heading holds at most "
+               f"{HEADER_MAX}")
     color = t.value("header_color", defaults["header_color"])
     welcome = t.value("welcome_page")
 

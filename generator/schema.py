@@ -37,6 +37,7 @@ EMAIL_MODES = ("off", "redirect", "on")
 RUN_TYPES = ("daily", "weekly", "monthly", "periodically", "once", "on_demand")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 HEADER_MAX = 100  # sys_ux_banner_announcement.heading length
+CLONED = "{cloned}"  # in a header: the date of the clone, filled in on the instance (YYYY-MM-DD)
 JOB_POLICIES = ("customer", "all")
 LDAP_MODES = ("off", "logins")
 INTEGRATION_POLICIES = ("lock", "keep")
@@ -139,7 +140,9 @@ KEYS: dict[str, Key] = _keys(
         min_items=1, too_few="must list at least one instance", item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
     Key(f"{ENV}.purpose", "string", "`development`, `test` or `training`. Sets the defaults below.", REQUIRED,
         enum=PURPOSES),
-    Key(f"{ENV}.header", "string", "Header text (UI16) and banner text (Next Experience). At most 100 characters.",
+    Key(f"{ENV}.header", "string", "Header text (UI16) and banner text (Next Experience). At most 100 characters. "
+        "`{cloned}` stands for the date of the clone (`YYYY-MM-DD`, in the time zone of the user the script runs "
+        "as): the cleanup script fills in the day it runs, after the clone; `apply` keeps the date already shown.",
         NO_DEFAULT, by_purpose=True, max_length=HEADER_MAX,
         too_long="is {length} characters; the banner heading holds at most {max_length}"),
     Key(f"{ENV}.header_color", "string", "UI16 header colour, `#RRGGBB`.", NO_DEFAULT, by_purpose=True,

@@ -90,6 +90,13 @@ def test_errors_are_those_of_the_reference_reader(tmp_path, engine, text):
     assert str(tmp_path / "sys_user.xml") in str(got.value)
 
 
+@pytest.mark.parametrize("text", ["<unload>", "<?xml version='1.0'?>\n<unload a='1'>", "<unload>\n<t>"])
+def test_a_file_cut_short_after_its_root_tag_is_an_error_not_a_hang(tmp_path, text):
+    (tmp_path / "t.xml").write_text(text)
+    with pytest.raises(InputError, match=r"t\.xml:\d+:\d+: not well-formed XML"):
+        state(engine_items(tmp_path, chunk_bytes=64), "v8")
+
+
 def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path, monkeypatch):
     (tmp_path / "t.xml").write_text(f"<unload>\n{body(40)}</unload>\n")
     checked = exports._well_formed

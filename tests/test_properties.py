@@ -1,5 +1,6 @@
-"""Issue 17, parts 2, 4 and 5: system properties per environment, test enablement (ATF) and the
-clone-target switch, each proven by running the generated script in the simulator."""
+"""Issue 17, parts 2, 4, 5 and 6: system properties per environment, test enablement (ATF), the
+clone-target switch and the date of the clone in the header, each proven by running the generated
+script in the simulator."""
 
 import pytest
 
@@ -128,3 +129,45 @@ def test_a_secret_as_a_property_value_is_refused(tmp_path):
     path = with_properties(tmp_path, '"glide.integration.password" = "Xk9$vQ2#mL7pR4tZ"')
     r = run_cli("validate", path)
     assert r.returncode == 2 and "Xk9$" not in r.stderr and "glide.integration.password" in r.stderr
+
+
+# Part 6: the date of the clone in the header ({cloned}).
+
+def banner_and_home(state):
+    return ([b["heading"] for b in state["sys_ux_banner_announcement"]],
+            [h["text"] for h in state["sys_home"] if h["short_description"].startswith("postclone: ")])
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_the_header_carries_the_date_of_the_clone(engine):
+    engine_or_skip(engine)
+    cfg = config.load(EXAMPLE)
+    first = run(cfg, "acmetest", "cleanup", engine=engine, keep_state=True, now="2026-03-04 23:30:00")
+    assert first.ok, first.to_text()
+    header = "TEST — cloned from production on 2026-03-04"
+    assert props(first.state)["glide.product.description"]["value"] == header
+    headings, texts = banner_and_home(first.state)
+    assert headings == [header] and len(texts) == 1 and "<h2>" + header + "</h2>" in texts[0]
+    # apply, run by hand a week later, keeps the clone's date: it writes nothing
+    later = run(cfg, "acmetest", "apply", data=first.state, engine=engine, now="2026-03-11 08:00:00")
+    assert later.ok and later.changes == [], later.to_text()
+    # the next clone's cleanup script shows that clone's date
+    again = run(cfg, "acmetest", "cleanup", data=first.state, engine=engine, keep_state=True,
+                now="2026-04-01 01:00:00")
+    assert props(again.state)["glide.product.description"]["value"] == "TEST — cloned from production on 2026-04-01"
+    assert banner_and_home(again.state)[0] == ["TEST — cloned from production on 2026-04-01"]
+
+
+def test_preview_shows_the_date_it_would_set():
+    report = run(config.load(EXAMPLE), "acmetest", "preview", now="2026-05-06 10:00:00")
+    assert ('postclone [preview]: test welcome: glide.product.description: "ACME Service Portal" -> '
+            '"TEST — cloned from production on 2026-05-06"') in [line["message"] for line in report.logs]
+
+
+def test_a_header_too_long_once_the_date_is_in_is_refused(tmp_path):
+    fits = "x" * 90 + " {cloned}"  # 99 characters, 101 with the date
+    path = write_config(tmp_path, MINIMAL + f'header = "{fits}"\n')
+    with pytest.raises(ConfigError, match=r"environments\.dev\.header: is 101 characters with the date for "
+                                          r"\{cloned\}; the banner heading holds at most 100"):
+        config.load(path)
+    config.load(write_config(tmp_path, MINIMAL + f'header = "{fits[2:]}"\n'))

@@ -195,8 +195,8 @@ def _xml_for_engine(path: Path, chunk_bytes: int) -> Iterator[Rows | XmlPiece | 
                 block = reader.read_full(chunk_bytes) if reader.pos < size else b""
                 data = carry + block
                 cut = data.rfind(b"<") if block else len(data)
-                if cut <= 0:
-                    carry = data
+                if block and cut <= 0:
+                    carry = data  # no tag starts in this block: read on
                     continue
                 piece, carry = data[:cut], data[cut:]
                 if NOT_READ_BY_ENGINE.search(piece):

@@ -26,6 +26,22 @@ GlideDateTime.prototype.toString = GlideDateTime.prototype.getValue;
 GlideDateTime.prototype.setValue = function (v) {
     this._ms = parseTime(String(v));
 };
+// getLocalDate(): "Gets the date stored by the GlideDateTime object, expressed in the standard format,
+// yyyy-MM-dd, and the current user's time zone" (c_GlideDateTimeAPI.md); it returns a GlideDate. The
+// emulation's users are all in UTC (judgement: a snapshot carries no time zone the scripts could be
+// checked against), so it is the UTC date. The GlideDate offers getValue() and toString() only.
+GlideDateTime.prototype.getLocalDate = function () {
+    var date = formatTime(this._ms).substring(0, 10);
+    return {
+        getValue: function () {
+            return date;
+        },
+        toString: function () {
+            return date;
+        },
+        getDisplayValue: notEmulated('GlideDate.getDisplayValue')
+    };
+};
 GlideDateTime.prototype.getNumericValue = function () {
     return this._ms;
 };

@@ -68,10 +68,10 @@
             "test": {
                 "key": "test",
                 "purpose": "test",
-                "header": "TEST — cloned from production",
+                "header": "TEST — cloned from production on {cloned}",
                 "headerColor": "#F9A825",
                 "welcomePage": true,
-                "welcomeHtml": "<h2>TEST — cloned from production<\/h2><p>This is a non-production instance (test), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
+                "welcomeHtml": "<h2>TEST — cloned from production on {cloned}<\/h2><p>This is a non-production instance (test), cloned from production. Data may be out of date; email and integrations are restricted.<\/p>",
                 "bannerSummary": "Non-production instance (test), cloned from production.",
                 "email": {
                     "mode": "redirect",
@@ -525,9 +525,41 @@
     // The announcement config of the Next Experience header, looked up by name at run time.
     var UNIFIED_NAVIGATION = 'Unified Navigation';
 
+    // The date a header's {cloned} stands for: the clone's date in the running user's time zone
+    // (GlideDateTime getLocalDate(): "expressed in the standard format, yyyy-MM-dd, and the current
+    // user's time zone"). The cleanup script runs when the clone completes ("After the clone
+    // completes, all active cleanup scripts are combined together as a scheduled job",
+    // clone-exclusions-preservers-cleanupscripts.md), so its date is the clone's; apply and preview,
+    // run by hand later, keep the date the header already shows.
+    var CLONED = null;
+
+    function clonedDate() {
+        if (CLONED !== null) {
+            return CLONED;
+        }
+        var parts = env.header.split('{cloned}');
+        var shown = null;
+        if (MODE !== 'cleanup') {
+            var current = String(gs.getProperty('glide.product.description', ''));
+            var pattern = [];
+            for (var i = 0; i < parts.length; i++) {
+                pattern.push(parts[i].replace(/[\\^$.*+?()[\]{}|\/-]/g, '\\$&'));
+            }
+            var m = new RegExp('^' + pattern.join('([0-9]{4}-[0-9]{2}-[0-9]{2})') + '$').exec(current);
+            shown = m ? m[1] : null;
+        }
+        CLONED = shown || String(new GlideDateTime().getLocalDate().getValue());
+        return CLONED;
+    }
+
+    // A text of the configuration with the clone's date for {cloned} (header, welcome text).
+    function withDate(text) {
+        return text.indexOf('{cloned}') < 0 ? text : text.split('{cloned}').join(clonedDate());
+    }
+
     function headerProperties() {
         var p = {};
-        p['glide.product.description'] = env.header;
+        p['glide.product.description'] = withDate(env.header);
         p['css.$navpage-header-bg'] = env.headerColor;
         if (env.welcomePage) {
             p['glide.ui.polaris.login.show_welcome'] = 'true';
@@ -1157,8 +1189,8 @@
                 // Shown before sign-in (the login page's welcome section): language and condition as
                 // the welcome_content macro reads them.
                 upsertOwned(r, 'sys_home', CONFIG.records.welcome, {
-                    short_description: 'postclone: ' + env.header,
-                    text: env.welcomeHtml,
+                    short_description: 'postclone: ' + withDate(env.header),
+                    text: withDate(env.welcomeHtml),
                     active: 'true',
                     order: '-1000',
                     language: 'en',
@@ -1170,7 +1202,7 @@
                 return;
             }
             upsertOwned(r, 'sys_ux_banner_announcement', CONFIG.records.banner, {
-                heading: env.header,
+                heading: withDate(env.header),
                 summary: env.bannerSummary
             }, {start: String(new GlideDateTime().getValue())});
             // A banner displays only when mapped to an announcement config: Unified Navigation for the
