@@ -97,6 +97,18 @@ def test_a_file_cut_short_after_its_root_tag_is_an_error_not_a_hang(tmp_path, te
         state(engine_items(tmp_path, chunk_bytes=64), "v8")
 
 
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_field_named_proto_is_a_field_and_a_table_named_like_an_object_member_is_refused(tmp_path, engine):
+    engine_or_skip(engine)
+    (tmp_path / "t.xml").write_text(f"<unload>\n{body(40)}<t><sys_id>p</sys_id><__proto__>x</__proto__></t>\n</unload>")
+    got = state(engine_items(tmp_path, chunk_bytes=64), engine)
+    assert got == state(load_data(tmp_path), engine) and got["t"][0]["__proto__"] == "x"
+    (tmp_path / "t.xml").write_text(f"<unload>\n{body(40)}<constructor><sys_id>c</sys_id></constructor>\n</unload>")
+    for data in (engine_items(tmp_path, chunk_bytes=64), load_data(tmp_path)):
+        with pytest.raises(InputError, match=r"constructor(>)?: is not a table name|<constructor> is not a table name"):
+            state(data, engine)
+
+
 def test_a_file_that_changes_while_it_is_read_is_refused(tmp_path, monkeypatch):
     (tmp_path / "t.xml").write_text(f"<unload>\n{body(40)}</unload>\n")
     checked = exports._well_formed

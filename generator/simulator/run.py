@@ -61,6 +61,10 @@ def glide_source() -> str:
 Data = Mapping[str, list[dict[str, str]]] | Iterable[Rows | XmlPiece | XmlDrop]
 T = TypeVar("T")
 LOAD_ERROR = "postclone-load: "  # glide/load.js's errors: an InputError's text follows
+# Names every JavaScript object has: a table so named would be the emulation's own member, not a table.
+OBJECT_MEMBERS = frozenset(("__proto__", "constructor", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable",
+                            "toLocaleString", "toString", "valueOf", "__defineGetter__", "__defineSetter__",
+                            "__lookupGetter__", "__lookupSetter__"))
 
 
 def _prepared(data: Data) -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
@@ -69,6 +73,8 @@ def _prepared(data: Data) -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
     engine parses this one."""
     def items() -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
         for item in (Rows(t, rows) for t, rows in data.items()) if isinstance(data, Mapping) else data:
+            if isinstance(item, Rows) and item.table in OBJECT_MEMBERS:
+                raise InputError(f"{item.table}: is not a table name (every JavaScript object has {item.table})")
             yield (item.table, json.dumps(item.rows, ensure_ascii=False)) if isinstance(item, Rows) else item
     return _ahead(items())
 

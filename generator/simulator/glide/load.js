@@ -85,7 +85,7 @@ pc.addXml = function (label, text, line) {
     while ((m = XML_TOKEN.exec(text)) !== null) {
         if (m[1] !== undefined) {  // <name>text</...>: a field with its text (or a record holding only text)
             if (depth === 2) {
-                rec[m[1]] = xmlText(m[2]);
+                setField(rec, m[1], xmlText(m[2]));
                 continue;
             }
             if (depth === 1) {
@@ -120,9 +120,9 @@ pc.addXml = function (label, text, line) {
         } else if (depth === 2) {
             XML.field = m[4];
             if (empty) {
-                rec[m[4]] = '';
+                setField(rec, m[4], '');
             } else {
-                rec[m[4]] = xmlText(m[6]);
+                setField(rec, m[4], xmlText(m[6]));
                 depth = 3;
             }
         } else if (depth === 3) {
@@ -136,6 +136,9 @@ pc.addXml = function (label, text, line) {
 // A record starts at `index` of piece `text`: where it starts is kept (the piece, not a line count), as
 // an error about it names the line of its start tag.
 function startRecord(text, index, tag, attrs) {
+    if (Object.prototype.hasOwnProperty.call(Object.prototype, tag)) {
+        xmlError(text, index, XML.line, '<' + tag + '> is not a table name (every JavaScript object has ' + tag + ')');
+    }
     XML.startPiece = text;
     XML.startIndex = index;
     XML.startLine = XML.line;
@@ -144,6 +147,15 @@ function startRecord(text, index, tag, attrs) {
     XML.tag = tag;
     XML.skip = tag === 'sys_remote_update_set' ||
         (action !== null && xmlAttr(action[1] !== undefined ? action[1] : action[2]) === 'DELETE');
+}
+
+// A field as JSON.parse would make it: "__proto__" too is an own property, not the prototype.
+function setField(rec, name, value) {
+    if (name === '__proto__') {
+        Object.defineProperty(rec, name, {value: value, writable: true, enumerable: true, configurable: true});
+    } else {
+        rec[name] = value;
+    }
 }
 
 function endRecord(rec) {
