@@ -54,18 +54,23 @@ def parse_bytes(data: bytes, label: str, **options: Any):
 PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.S)
 
 
+def prolog_end(data: bytes) -> int:
+    """Where the root element (or a DOCTYPE) can start in a UTF-8 document: after the byte order mark,
+    the XML declaration, comments, processing instructions and the whitespace between them."""
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    while m := PROLOG_ITEM.match(data, pos):
+        pos = m.end()
+    while data[pos:pos + 1].isspace():
+        pos += 1
+    return pos
+
+
 def refuse_doctype(data: bytes, label: str) -> None:
     """Refuse a DOCTYPE before the parser sees it: some lxml settings (collect_ids=False among them)
     load an external DTD even with load_dtd=False. Only UTF-8 is read, so the check sees the text."""
     if data[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in data[:4]:
         raise InputError(f"{label}:1:1: is not UTF-8 (exports and update sets are)")
-    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
-    while True:
-        m = PROLOG_ITEM.match(data, pos)
-        if not m:
-            break
-        pos = m.end()
-    if data[pos:].lstrip()[:9] == b"<!DOCTYPE":
+    if data[prolog_end(data):][:9] == b"<!DOCTYPE":
         raise InputError(f"{label}:1:1: has a DOCTYPE; exports and update sets have none, and postclone reads no "
                          "DTD or entity definitions")
 

@@ -17,7 +17,7 @@ from generator.console import Progress
 from generator.errors import InputError
 from generator.package import XML_DECLARATION
 from generator.readfile import GZIP_MAGIC, STDIN, STDIN_LABEL, human, open_regular, parse_json, read_regular
-from generator.xmlread import PROLOG_ITEM, parse_bytes, parse_file, parser, refuse_doctype, syntax_error
+from generator.xmlread import parse_bytes, parse_file, parser, prolog_end, refuse_doctype, syntax_error
 
 MAX_EXPORT_BYTES = 2 << 30  # one list export: 2 GiB holds well over 1,000,000 users
 # How a list export is parsed (from a file or standard input): remove_blank_text drops only the
@@ -32,24 +32,15 @@ XML_OPTIONS = {"huge_tree": True, "remove_blank_text": True, "collect_ids": Fals
 # 1,000,000-user sys_user export (350 MB of XML, over 3 GB as an lxml tree) loads in seconds.
 CHUNK_BYTES = 8 << 20
 
-Batch = tuple[str, list[dict[str, str]]]  # (table, records)
-
 
 def load_data(path: Path) -> dict[str, list[dict[str, str]]]:
     """Read a folder (or one file) of list exports: `<unload>` XML or {"table": [records]} JSON. The
     path `-` reads one export from standard input (JSON when it starts with `{`)."""
     data: dict[str, list[dict[str, str]]] = {}
-    for table, rows in read_batches(path):
-        data.setdefault(table, []).extend(rows)
-    return data
-
-
-def read_batches(path: Path) -> Iterator[Batch]:
-    """The records of `path` as `load_data` reads them, one table of one file at a time (an export
-    with no records gives its table with none)."""
     for item in engine_items(path, xml_text=False):
         assert isinstance(item, Rows)
-        yield item.table, item.rows
+        data.setdefault(item.table, []).extend(item.rows)
+    return data
 
 
 @dataclass
@@ -93,8 +84,7 @@ def engine_items(path: Path, chunk_bytes: int = CHUNK_BYTES,
             tables = _json_tables(parse_json(raw, STDIN_LABEL), Path(STDIN_LABEL))
         else:
             tables = _xml_tables(parse_bytes(raw, STDIN_LABEL, **XML_OPTIONS), Path(STDIN_LABEL))
-        for table, rows in tables.items():
-            yield Rows(table, rows)
+        yield from _as_rows(tables)
         return
     if not path.exists():
         raise InputError(f"{path}: no such file or folder")
@@ -109,8 +99,7 @@ def engine_items(path: Path, chunk_bytes: int = CHUNK_BYTES,
             if f.suffix == ".xml" and xml_text:
                 yield from _xml_for_engine(f, chunk_bytes)
             else:
-                for table, rows in (_load_json(f) if f.suffix == ".json" else _load_xml(f)).items():
-                    yield Rows(table, rows)
+                yield from _as_rows(_load_json(f) if f.suffix == ".json" else _load_xml(f))
             progress.step(f.name)
 
 
@@ -124,15 +113,10 @@ def _records_start(head: bytes) -> int | None:
     engine's reader may take the file: UTF-8 and an `<unload>` root with content. None otherwise."""
     if head[:2] == GZIP_MAGIC or head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
         return None
-    pos = 3 if head.startswith(b"\xef\xbb\xbf") else 0
-    decl = ENCODING.match(head, pos)
+    decl = ENCODING.match(head, 3 if head.startswith(b"\xef\xbb\xbf") else 0)
     if decl and decl.group(1).lower() not in (b"utf-8", b"utf8"):
         return None
-    while m := PROLOG_ITEM.match(head, pos):
-        pos = m.end()
-    while head[pos:pos + 1].isspace():
-        pos += 1
-    root = ROOT_START.match(head, pos)
+    root = ROOT_START.match(head, prolog_end(head))
     if not root or root.group().endswith(b"/>"):
         return None
     return root.end()
@@ -178,7 +162,7 @@ def _xml_for_engine(path: Path, chunk_bytes: int) -> Iterator[Rows | XmlPiece | 
         head = reader.read_full(min(size, max(chunk_bytes, 1 << 16)))
         start = _records_start(head)
         if start is None:
-            yield from _rows_of(path)
+            yield from _as_rows(_load_xml(path))
             return
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="postclone-check") as pool:
             checker = _Stream(fd, size)
@@ -202,7 +186,7 @@ def _xml_for_engine(path: Path, chunk_bytes: int) -> Iterator[Rows | XmlPiece | 
                 if NOT_READ_BY_ENGINE.search(piece):
                     future.result()  # a malformed file is reported as such
                     yield XmlDrop(label)
-                    yield from _rows_of(path)
+                    yield from _as_rows(_load_xml(path))
                     return
                 yield XmlPiece(label, path.stem, piece.decode("utf-8", "replace"), line, not block, checked)
                 line += piece.count(b"\n")
@@ -212,8 +196,8 @@ def _xml_for_engine(path: Path, chunk_bytes: int) -> Iterator[Rows | XmlPiece | 
         os.close(fd)
 
 
-def _rows_of(path: Path) -> Iterator[Rows]:
-    for table, rows in _load_xml(path).items():
+def _as_rows(tables: dict[str, list[dict[str, str]]]) -> Iterator[Rows]:
+    for table, rows in tables.items():
         yield Rows(table, rows)
 
 

@@ -22,7 +22,7 @@ import subprocess
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -67,26 +67,41 @@ OBJECT_MEMBERS = frozenset(("__proto__", "constructor", "hasOwnProperty", "isPro
                             "__lookupGetter__", "__lookupSetter__"))
 
 
-def _prepared(data: Data) -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
-    """What the engine loads, in order: (table, JSON text of its records) or an XmlPiece, made in a
-    thread one or two items ahead of the engine (`_ahead`), so reading the next export runs while the
-    engine parses this one."""
-    def items() -> Iterator[tuple[str, str] | XmlPiece | XmlDrop]:
+def _load_steps(data: Data) -> Iterator[tuple]:
+    """What the engine is told to load, in order, for V8 and Rhino alike: ("rows", table, JSON text of
+    its records), ("xml", label, text, first line, checked) for a piece of an export glide/load.js
+    reads, ("end", label, stem) once lxml found that export well-formed, ("drop", label) when the
+    rest of an export comes as rows after all. They are made in a thread one or two steps ahead of the
+    engine (`_ahead`), so reading the next export runs while the engine parses this one."""
+    def steps() -> Iterator[tuple]:
         for item in (Rows(t, rows) for t, rows in data.items()) if isinstance(data, Mapping) else data:
-            if isinstance(item, Rows) and item.table in OBJECT_MEMBERS:
-                raise InputError(f"{item.table}: is not a table name (every JavaScript object has {item.table})")
-            yield (item.table, json.dumps(item.rows, ensure_ascii=False)) if isinstance(item, Rows) else item
-    return _ahead(items())
+            if isinstance(item, Rows):
+                if item.table in OBJECT_MEMBERS:
+                    raise InputError(f"{item.table}: is not a table name (every JavaScript object has {item.table})")
+                yield "rows", item.table, json.dumps(item.rows, ensure_ascii=False)
+            elif isinstance(item, XmlDrop):
+                yield "drop", item.label
+            else:
+                yield "xml", item.label, item.text, item.line, item.checked
+                if item.last:
+                    item.checked()
+                    yield "end", item.label, item.stem
+    return _ahead(steps())
 
 
-def _load_error(err: Exception, piece: XmlPiece) -> InputError:
-    """glide/load.js stopped on `piece`: the file's own XML error first (lxml's check), else load.js's."""
-    piece.checked()
-    text = str(err)
+def _load_message(text: str) -> str | None:
+    """The InputError text of a glide/load.js error (it follows LOAD_ERROR), or None for any other."""
     at = text.find(LOAD_ERROR)
-    if at < 0:
+    return text[at + len(LOAD_ERROR):].splitlines()[0] if at >= 0 else None
+
+
+def _load_error(err: Exception, checked: Callable[[], None]) -> InputError:
+    """glide/load.js stopped on a piece: the file's own XML error first (lxml's check), else load.js's."""
+    checked()
+    message = _load_message(str(err))
+    if message is None:
         raise err
-    return InputError(text[at + len(LOAD_ERROR):].splitlines()[0])
+    return InputError(message)
 
 
 def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
@@ -171,20 +186,15 @@ def run_v8(script: str, data: Data, options: dict, *, keep_state: bool = False, 
             add_xml, end_xml, drop_xml = ctx.eval("__pc.addXml"), ctx.eval("__pc.endXml"), ctx.eval("__pc.dropXml")
             assert isinstance(add, JSFunction) and isinstance(add_xml, JSFunction)
             assert isinstance(end_xml, JSFunction) and isinstance(drop_xml, JSFunction)
-            for item in _prepared(data):
-                if isinstance(item, XmlDrop):
-                    drop_xml(item.label)
-                    continue
-                if not isinstance(item, XmlPiece):
-                    add(*item)
+            loaders = {"rows": add, "end": end_xml, "drop": drop_xml}
+            for step in _load_steps(data):
+                if step[0] != "xml":
+                    loaders[step[0]](*step[1:])
                     continue
                 try:
-                    add_xml(item.label, item.text, item.line)
+                    add_xml(*step[1:4])
                 except JSEvalException as err:
-                    raise _load_error(err, item) from None
-                if item.last:
-                    item.checked()
-                    end_xml(item.label, item.stem)
+                    raise _load_error(err, step[4]) from None
             ctx.eval("__pc.start(" + json.dumps(options) + ")")
             error = None
             try:
@@ -282,19 +292,13 @@ def run_rhino(script: str, data: Data, options: dict, *, keep_state: bool = Fals
         (t / "script.js").write_text(script, encoding="utf-8")
         # The engine reads every item from a file; each export is checked (lxml) before the engine starts.
         items: list[list[str | int]] = []
-        for item in _prepared(data):
-            if isinstance(item, XmlDrop):
-                items.append(["drop", item.label])
-                continue
-            name = str(t / f"data-{len(items)}.txt")
-            Path(name).write_text(item[1] if isinstance(item, tuple) else item.text, encoding="utf-8")
-            if isinstance(item, tuple):
-                items.append(["rows", item[0], name])
-                continue
-            items.append(["xml", item.label, name, item.line])
-            if item.last:
-                item.checked()
-                items.append(["end", item.label, item.stem])
+        for step in _load_steps(data):
+            if step[0] in ("rows", "xml"):  # the text goes to a file of its own
+                name = str(t / f"data-{len(items)}.txt")
+                Path(name).write_text(step[2], encoding="utf-8")
+                items.append([step[0], step[1], name, *step[3:4]])
+            else:
+                items.append(list(step))
         (t / "batches.json").write_text(json.dumps(items), encoding="utf-8")
         (t / "options.json").write_text(json.dumps(options), encoding="utf-8")
         runner = RHINO_RUNNER % {
@@ -318,7 +322,7 @@ def run_rhino(script: str, data: Data, options: dict, *, keep_state: bool = Fals
     failed = stdout.rfind("__PC_LOAD_ERROR__")
     if failed >= 0:
         text = stdout[failed + len("__PC_LOAD_ERROR__"):].strip()
-        raise InputError(text[text.find(LOAD_ERROR) + len(LOAD_ERROR):].splitlines()[0] if LOAD_ERROR in text else text)
+        raise InputError(_load_message(text) or text)
     marker = stdout.rfind("__PC_RESULT__")
     if marker < 0:
         if "OutOfMemoryError" in stderr:

@@ -150,17 +150,6 @@ GlideRecord.prototype.updateMultiple = function () {
     this._pending = {};
 };
 
-function removeRow(rec) {
-    IDX = {};
-    var rows = DB[rec.sys_class_name] || [];
-    for (var i = 0; i < rows.length; i++) {
-        if (rows[i] === rec) {
-            rows.splice(i, 1);
-            return;
-        }
-    }
-}
-
 // Remove many rows in one pass over each table they are in (removing them one by one is quadratic).
 // A row is marked for the pass, not looked up by sys_id, so another row with the same sys_id stays.
 function removeRows(recs) {
@@ -194,7 +183,7 @@ GlideRecord.prototype.deleteRecord = function () {
     }
     op('delete', this._table, {sys_id: this._current.sys_id, rows: 1});
     pc.changes.push({seq: seq, op: 'delete', table: this._current.sys_class_name, sys_id: this._current.sys_id, name: describe(this._current), fields: {}});
-    removeRow(this._current);
+    removeRows([this._current]);
     return true;
 };
 GlideRecord.prototype.deleteMultiple = function () {

@@ -130,14 +130,7 @@ function notEmulated(name) {
 // tables from an instance (and of sys_user only these fields). Not a platform rule: a journal.
 var READS = {};
 
-var lastRead = {table: null, field: null};  // a query reads one field of every row: noted once
-
 function noteRead(table, field) {
-    if (table === lastRead.table && field === lastRead.field) {
-        return;
-    }
-    lastRead.table = table;
-    lastRead.field = field;
     var t = Object.prototype.hasOwnProperty.call(READS, table) ? READS[table] : (READS[table] = {});
     if (field) {
         t[field] = true;
