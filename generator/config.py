@@ -17,7 +17,9 @@ from pathlib import Path
 from generator import secretscan
 from generator.endpoints import Endpoint, endpoint_rules
 from generator.errors import ConfigError, InputError
+from generator.preservers import Preserver, preservers
 from generator.readfile import STDIN, STDIN_LABEL, read_regular
+from generator.records import RecordRule, record_rules
 from generator.schema import (  # noqa: F401 - re-exported
     CLONED,
     EMAIL_MODES,
@@ -116,6 +118,7 @@ class Environment:
     mid_servers: MidServers
     properties: tuple[tuple[str, str], ...] = ()
     endpoints: tuple[Endpoint, ...] = ()
+    records: tuple[RecordRule, ...] = ()
     clone_target: bool = False
     testing: Testing = field(default_factory=Testing)
 
@@ -150,6 +153,7 @@ class Config:
     environments: tuple[Environment, ...]
     production_hosts: tuple[str, ...] = ()
     jobs: tuple[Job, ...] = field(default=())
+    preservers: tuple[Preserver, ...] = ()
 
     def environment_of(self, instance: str) -> Environment | None:
         for env in self.environments:
@@ -204,6 +208,7 @@ def load(path: str | Path) -> Config:
             root.fail(f"jobs[{i}].key", f"{job.key!r} is used by another job (names must differ, or set key)")
         job_keys.add(job.key)
         jobs.append(job)
+    preserve = preservers(root, update_set.name)
     root.finish()
     finding = secretscan.config_finding(source, raw.decode("utf-8"), data)
     if finding:
@@ -221,6 +226,7 @@ def load(path: str | Path) -> Config:
         environments=tuple(environments),
         production_hosts=production_hosts,
         jobs=tuple(jobs),
+        preservers=preserve,
     )
 
 
@@ -294,11 +300,12 @@ def _environment(t: Table, owner: dict[str, str], hosts: tuple[str, ...] = ()) -
     te.finish()
     clone_target = t.value("clone_target")
     endpoints = endpoint_rules(t, hosts)
+    records = record_rules(t)
     t.finish()
     return Environment(
         key=key, instances=instances, purpose=purpose, header=header, header_color=color.upper(),
         welcome_page=welcome, email=email, users=users, ldap=ldap, scheduled_jobs=jobs, mid_servers=mid,
-        properties=properties, endpoints=endpoints, clone_target=clone_target, testing=testing,
+        properties=properties, endpoints=endpoints, records=records, clone_target=clone_target, testing=testing,
     )
 
 

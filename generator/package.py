@@ -31,6 +31,7 @@ TYPE_LABELS = {
     "clone_cleanup_script": "Clone Cleanup Script",
     # Not observed in a real export; the table's label per ServiceNow's SDK (unverified).
     "sysauto_script": "Scheduled Script Execution",
+    "clone_data_preserver": "Clone Data Preserver",  # a real export (updateset-format.md, DTBX)
 }
 SCRIPT_FIELDS = {"script", "condition"}
 
@@ -47,6 +48,8 @@ class Record:
     fields: dict[str, tuple[str, dict[str, str]]] = field(default_factory=dict)
     action: str = "INSERT_OR_UPDATE"
     update_id: str = ""  # sys_id of its sys_update_xml row (from the plan)
+    items: tuple[dict[str, str], ...] = ()  # a condition field's <item/> elements, after its encoded query
+    applies_to: str = ""  # sys_update_xml.table: the table a record with a table field applies to
 
 
 def build_epoch(env: dict[str, str] | None = None) -> int:
@@ -129,6 +132,20 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
         f["script"] = (by_key[(planned.table, planned.key, "script")], {})
         f["condition"] = (by_key[(planned.table, planned.key, "condition")], {})
         out.append(_record(planned, f))
+
+    for pr, planned in plan.preservers:
+        f = _sys_fields(cfg, planned.table, planned.sys_id, pr.name, stamp)
+        # A real export (DTBX): <condition table="…">query^EQ<item …/>…</condition>; an empty condition
+        # field is <condition/> (as empty filter_condition fields are in CODE and POST).
+        f.update({
+            "condition": (f"{pr.condition}^EQ", {"table": pr.table}) if pr.condition else ("", {}),
+            "name": (pr.name, {}),
+            "table": (pr.table, {}),
+            "theme": ("true" if pr.theme else "false", {}),
+        })
+        rec = _record(planned, f)
+        out.append(Record(rec.table, rec.key, rec.sys_id, rec.name, f, rec.action, rec.update_id,
+                          tuple(pr.items) if pr.condition else (), pr.table))
     return out
 
 
@@ -215,7 +232,11 @@ def payload(record: Record) -> str:
     rec = etree.SubElement(root, record.table, action=record.action)
     for name in sorted(record.fields):
         value, attrs = record.fields[name]
-        _field(rec, name, value, attrs, name in SCRIPT_FIELDS)
+        # a job's condition is a script; a preserver's is an encoded query, plain text in a real export
+        el = _field(rec, name, value, attrs, name in SCRIPT_FIELDS and record.table != "clone_data_preserver")
+        if name == "condition":
+            for item in record.items:
+                etree.SubElement(el, "item", item)
     return XML_DECLARATION + etree.tostring(root, encoding="unicode")
 
 
@@ -294,7 +315,7 @@ def update_set_xml(plan: Plan, recs: list[Record], epoch: int) -> str:
             ("sys_recorded_at", recorded_at, {}),
             ("sys_updated_by", by, {}),
             ("sys_updated_on", stamp, {}),
-            ("table", "", {}),
+            ("table", rec.applies_to, {}),
             ("target_name", rec.name, {}),
             ("type", TYPE_LABELS[rec.table], {}),
             ("update_domain", "global", {}),

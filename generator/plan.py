@@ -16,10 +16,11 @@ from generator import __version__
 from generator.config import Config, Job
 from generator.errors import InputError
 from generator.ids import record_id, sys_id
+from generator.preservers import Preserver
 
 # The post-clone script's steps, in the order they run; each is templates/postclone/steps/<name>.js.j2.
 POSTCLONE_STEPS = ("email", "welcome", "properties", "testing", "clone_target", "endpoints", "ldap", "jobs", "users",
-                   "mid_servers", "verify")
+                   "mid_servers", "records", "verify")
 
 # The three post-clone records: one script text, three modes (the argument on its last line).
 MODES = {
@@ -29,6 +30,7 @@ MODES = {
 }
 MODE_TABLES = {"cleanup": "clone_cleanup_script", "apply": "sys_script_fix", "preview": "sys_script_fix"}
 JOB_TABLE = "sysauto_script"
+PRESERVER_TABLE = "clone_data_preserver"
 
 # Records the post-clone script itself creates on the target at run time, keyed by a sys_id the
 # release owns (so a second run finds and updates them instead of adding more).
@@ -66,12 +68,14 @@ class Plan:
     jobs: tuple[tuple[Job, Planned], ...]
     owned: dict[str, Planned]  # key -> record the post-clone script creates at run time
     deletions: tuple[Planned, ...]  # DELETE updates: records an earlier release shipped and this one has not
+    preservers: tuple[tuple[Preserver, Planned], ...] = ()
     steps: tuple[str, ...] = POSTCLONE_STEPS
 
     @property
     def records(self) -> tuple[Planned, ...]:
-        """Every record the update set ships, in a fixed order: cleanup, apply, preview, install, jobs."""
-        return (*self.scripts.values(), self.install, *(p for _, p in self.jobs))
+        """Every record the update set ships, in a fixed order: cleanup, apply, preview, install, jobs,
+        preservers."""
+        return (*self.scripts.values(), self.install, *(p for _, p in self.jobs), *(p for _, p in self.preservers))
 
     def job(self, job: Job) -> Planned:
         return next(p for j, p in self.jobs if j.key == job.key)
@@ -134,7 +138,8 @@ def make(cfg: Config, previous: dict | None = None, source: str = "the previous 
     jobs = tuple((job, planned(JOB_TABLE, job.key, job.name)) for job in cfg.jobs)
     owned = {key: Planned(table, key, record_id(uid, table, key), key) for key, table in OWNED.items()}
     install = planned("sys_script_fix", "install", f"postclone install {uid}")
-    current = {(p.table, p.sys_id) for p in (*scripts.values(), install, *(p for _, p in jobs))}
+    kept = tuple((pr, planned(PRESERVER_TABLE, pr.key, pr.name)) for pr in cfg.preservers)
+    current = {(p.table, p.sys_id) for p in (*scripts.values(), install, *(p for _, p in jobs), *(p for _, p in kept))}
     return Plan(
         config=cfg,
         update_set_sys_id=sys_id(uid, "sys_remote_update_set", us.version),
@@ -144,11 +149,12 @@ def make(cfg: Config, previous: dict | None = None, source: str = "the previous 
         jobs=jobs,
         owned=owned,
         deletions=_deletions(previous, current, uid, us.version, source),
+        preservers=kept,
     )
 
 
 # Every table a release ships a record of: an earlier release can have shipped only these.
-SHIPPED_TABLES = frozenset({*MODE_TABLES.values(), "sys_script_fix", JOB_TABLE})
+SHIPPED_TABLES = frozenset({*MODE_TABLES.values(), "sys_script_fix", JOB_TABLE, PRESERVER_TABLE})
 ENTRY_FIELDS = ("table", "key", "sys_id", "name")
 
 

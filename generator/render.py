@@ -15,6 +15,7 @@ from pathlib import Path
 from generator import __version__
 from generator.config import Environment, Job
 from generator.plan import MODES, POSTCLONE_STEPS, Plan
+from generator.records import rule_data
 
 # The post-clone script's frame (guard, helpers, step runner, summary); it includes each step's
 # template, templates/postclone/steps/<name>.js.j2, in the plan's order.
@@ -124,6 +125,7 @@ def _env_data(env: Environment) -> dict:
         "midServers": {"check": env.mid_servers.check, "users": list(env.mid_servers.users)},
         "properties": [{"name": name, "value": value} for name, value in env.properties],
         "endpoints": [{"from": e.source, "action": e.action, "to": e.to} for e in env.endpoints],
+        "records": [rule_data(r) for r in env.records],
         "testing": {"atf": env.testing.atf},
         "cloneTarget": env.clone_target,
     }
@@ -175,6 +177,8 @@ def install_data(plan: Plan) -> dict:
         "cloneProfiles": list(plan.config.clone_profiles),
         "cleanupScript": cleanup.sys_id,
         "cleanupName": cleanup.name,
+        "preservers": [{"sysId": p.sys_id, "name": pr.name, "table": pr.table, "condition": pr.condition,
+                        "fields": pr.fields} for pr, p in plan.preservers],
     }
 
 

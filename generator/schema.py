@@ -124,9 +124,9 @@ KEYS: dict[str, Key] = _keys(
         "never write there.", REQUIRED, min_items=1, too_few="must name at least one production instance",
         item_pattern=INSTANCE, item_invalid=INSTANCE_INVALID),
     Key("instances.clone_profiles", "strings", "Names of the clone profiles (`clone_profile`) on production whose "
-        "cleanup script list (`clone_profile_cleanup_scripts_list`) gets the clone cleanup script when you run the "
-        "fix script `postclone install <id>` there. ServiceNow does not add a new cleanup script to existing "
-        "profiles.", ()),
+        "cleanup script list (`clone_profile_cleanup_scripts_list`) gets the clone cleanup script, and whose "
+        "preserver list (`clone_profile_preservers`) gets the shipped preservers, when you run the fix script "
+        "`postclone install <id>` there. ServiceNow adds neither to existing profiles by itself.", ()),
 
     Key("instances.production_hosts", "strings", "Host names production's integrations call (lowercase). After "
         "the endpoints step, every outbound endpoint that still points at one of them or a subdomain, or at a "
@@ -171,6 +171,18 @@ KEYS: dict[str, Key] = _keys(
         "rewrite", enum=ENDPOINT_ACTIONS),
     Key(f"{ENV}.endpoints[].to", "string", "The new prefix, with `rewrite` (required there, refused otherwise).",
         NO_DEFAULT, pattern=URL_PREFIX, invalid=URL_PREFIX_INVALID),
+    Key(f"{ENV}.records", "tables", "Record rules, applied after the other changes: every record of `table` that "
+        "`query` matches gets the values of `set`.", (), readme=False),
+    Key(f"{ENV}.records[].table", "string", "The table.", REQUIRED, pattern=TABLE_NAME,
+        invalid="{value!r} is not a table name (lowercase letters, digits and '_')"),
+    Key(f"{ENV}.records[].query", "string", "An encoded query (as a list filter's *Copy query* gives it) on fields of "
+        "the table: terms joined by `^`, `^OR` and `^NQ`, no dot-walk, no `javascript:`. Every field it names is "
+        "checked on the instance first.", REQUIRED),
+    Key(f"{ENV}.records[].set", "string_map", "`field = \"value\"` for each field to set (strings; `\"\"` empties a "
+        "field). System fields, fields another step sets and secrets are refused.", REQUIRED,
+        item_pattern=r"[A-Za-z0-9_.$-]{1,80}", item_invalid="{value!r} is not a field name"),
+    Key(f"{ENV}.records[].max", "integer", "The most records the query may match. More, and the step changes nothing "
+        "and fails (a query that matches far more than meant is a mistake).", 1000, minimum=1, maximum=1_000_000),
     Key(f"{ENV}.email", "table", "Outbound and inbound email.", NO_DEFAULT, readme=False),
     Key(f"{ENV}.email.mode", "string", "`off`, `redirect` or `on` (see the email step above).", "off",
         enum=EMAIL_MODES),
@@ -205,6 +217,18 @@ KEYS: dict[str, Key] = _keys(
     Key(f"{ENV}.mid_servers.users", "strings", "`user_name` values of MID server users. They are checked and "
         "never locked out.", ()),
 
+    Key("preserve", "tables", "Clone data preservers this update set ships: what every target keeps of its own data "
+        "across a clone.", (), readme=False),
+    Key("preserve[].table", "string", "The table whose records the target keeps. Child tables are not preserved "
+        "with their parent: list each.", REQUIRED, pattern=TABLE_NAME,
+        invalid="{value!r} is not a table name (lowercase letters, digits and '_')"),
+    Key("preserve[].condition", "string", "An encoded query selecting the records to keep (terms joined by `^` and "
+        "`^OR`; no dot-walk, no `javascript:`). Empty keeps the whole table; required for users, groups and roles.",
+        "", shown_default="`\"\"` (the whole table)", nonempty=False),
+    Key("preserve[].name", "string", "The preserver's name in *Instance Clone > Preserve Data*.", NO_DEFAULT,
+        shown_default="`<update_set.name>: <table>`"),
+    Key("preserve[].theme", "boolean", "Set when the data kept is a UI property (the form's *Theme* check box).",
+        False),
     Key("jobs", "tables", "Instance-guarded scheduled jobs this update set ships.", (), readme=False),
     Key("jobs[].name", "string", "Job name.", REQUIRED),
     Key("jobs[].key", "string", "Stable key (1-22 of `a-z 0-9 - _`). It fixes the sys_id, so renaming the job "
@@ -278,7 +302,8 @@ def schema_text() -> str:
 # --------------------------------------------------------------------------- README tables
 
 # Which table of the README lists which keys: the heading's table, and where key names start.
-README_TABLES = {"update_set": "update_set", "instances": "instances", "environments": ENV, "jobs": "jobs"}
+README_TABLES = {"update_set": "update_set", "instances": "instances", "environments": ENV, "jobs": "jobs",
+                 "preserve": "preserve"}
 
 
 def readme_table(section: str) -> str:

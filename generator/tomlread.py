@@ -180,7 +180,7 @@ class Table:
                 self.fail(key, "is a table: a dotted name makes nested tables in TOML, so quote it "
                           "(\"glide.servlet.uri\" = \"…\")")
             if not isinstance(item, str):
-                self.fail(key, f"must be a string, got {_type_name(item)} (property values are strings: quote it)")
+                self.fail(key, f"must be a string, got {_type_name(item)} (values are strings: quote it)")
             self.check_text(key, entry)
             self.check_text(key, item)
             if not re.fullmatch(k.item_pattern, entry):

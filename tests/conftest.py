@@ -1,3 +1,4 @@
+import functools
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ EXAMPLE = ROOT / "examples" / "acme" / "postclone.toml"
 SHARED = ROOT.parent / "shared" / "reference"
 GOLDEN = Path(__file__).resolve().parent / "golden"
 EPOCH = 1790000000  # SOURCE_DATE_EPOCH for every golden build
+FIXTURE = ROOT / "examples" / "acme" / "instance"  # the example's instance: production's data, after the commit
 
 
 def pytest_configure(config):
@@ -89,3 +91,45 @@ production = ["prod"]
 instances = ["dev1"]
 purpose = "development"
 """
+
+
+# A small configuration with production "acme" and one development environment ("dev", instance
+# "dev1"), to which a test adds tables of an array: small_config(tmp_path, "preserve", 'table = "x"').
+SMALL = """
+[update_set]
+name = "T"
+version = "1.0.0"
+id = "acme-postclone"
+
+[instances]
+production = ["acme"]
+{instances}
+
+[environments.dev]
+instances = ["dev1"]
+purpose = "development"
+"""
+
+
+def small_config(tmp_path: Path, array: str, *bodies: str, instances: str = "") -> Path:
+    """SMALL with one [[array]] table per body."""
+    text = SMALL.format(instances=instances) + "".join(f"\n[[{array}]]\n{body}\n" for body in bodies)
+    return write_config(tmp_path, text)
+
+
+@functools.cache
+def example_data():
+    """The example instance's records (tests must not change them: simulate copies what it is given)."""
+    from generator.simulator.exports import load_data
+
+    return load_data(FIXTURE)
+
+
+def run_postclone(cfg, instance: str, mode: str = "apply", data=None, **kw):
+    """Simulate the post-clone script of `cfg` in `mode` on `instance` (the example's data by default)."""
+    from generator import plan
+    from generator.render import render_postclone
+    from generator.simulator.run import simulate
+
+    return simulate(render_postclone(plan.make(cfg), mode), example_data() if data is None else data, instance,
+                    script_name=f"postclone-{mode}.js", **kw)

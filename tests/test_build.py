@@ -54,7 +54,8 @@ def test_manifest_lists_every_file_with_its_hash_and_every_record(tmp_path):
     for name, digest in manifest["files"].items():
         assert hashlib.sha256(files[name].encode()).hexdigest() == digest
     assert manifest["config_digest"] == config.load(EXAMPLE).digest
-    assert {r["table"] for r in manifest["records"]} == {"clone_cleanup_script", "sys_script_fix", "sysauto_script"}
+    assert {r["table"] for r in manifest["records"]} == {"clone_cleanup_script", "sys_script_fix", "sysauto_script",
+                                                         "clone_data_preserver"}
     assert manifest["source_date_epoch"] == EPOCH
 
 
@@ -81,10 +82,12 @@ def test_every_script_in_the_xml_is_exactly_the_js_file(tmp_path):
         if r["table"] == "sysauto_script":
             assert rec.findtext("script") == files[f"jobs/{r['key']}.js"]
             assert rec.findtext("condition") == files[f"jobs/{r['key']}.condition.js"]
+        elif r["table"] == "clone_data_preserver":
+            assert rec.find("script") is None  # a preserver carries no script (tests/test_preservers.py)
         else:
             assert rec.findtext("script") == files[f"postclone-{r['key']}.js"]
         seen += 1
-    assert seen == len(rows) == 10
+    assert seen == len(rows) == 12
 
 
 def test_payload_is_entity_escaped_once_with_cdata_inside(tmp_path):
@@ -143,6 +146,7 @@ def test_every_template_loads():
                             "install/install.js.j2", "shared/runner.js.j2", "shared/shipped_jobs.js.j2",
                             "postclone/records.js.j2", "postclone/policy.js.j2", "postclone/job_policy.js.j2",
                             "postclone/ldap_policy.js.j2", "postclone/user_policy.js.j2", "postclone/endpoint_policy.js.j2",
+                            "postclone/record_policy.js.j2", "install/preservers.js.j2",
                             *(f"postclone/steps/{step}.js.j2" for step in POSTCLONE_STEPS)])
     for name in names:
         environment().get_template(name)

@@ -34,7 +34,7 @@ def test_validate_writes_nothing(tmp_path):
 def test_build_writes_the_folder_and_says_where(tmp_path):
     r = run_cli("build", EXAMPLE, cwd=tmp_path, env={"SOURCE_DATE_EPOCH": "1790000000"})
     assert r.returncode == 0, r.stderr
-    assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (18 files, 10 records, ")
+    assert r.stdout.startswith("built build/acme-postclone-1.4.0/ (18 files, 12 records, ")
     assert update_set_file(tmp_path / "build" / "acme-postclone-1.4.0")
 
 
@@ -351,8 +351,8 @@ def test_simulate_lists_the_tables_it_loaded_and_warns_about_each_table_a_step_r
     r = run_cli("simulate", EXAMPLE, "--instance", "acmetest", "--data", data)
     records = sum(1 for p in data.glob("*.xml") for line in p.read_text().splitlines() if 'action="INSERT_OR_UPDATE"' in line)
     tables = len(list(data.glob("*.xml")))
-    assert r.stdout.splitlines()[0].startswith(f"data: {tables} tables, {records} records from {data}: clone_profile, "
-                                               "clone_profile_cleanup_scripts_list, ")
+    assert r.stdout.splitlines()[0].startswith(f"data: {tables} tables, {records} records from {data}: "
+                                               "clone_data_preserver, clone_profile, clone_profile_cleanup_scripts_list, ")
     assert "sys_user_grmember" not in r.stdout.splitlines()[0]
     assert r.stderr == ("postclone: warning: the data has no sys_user_grmember table, which step verify read: step verify "
                         "saw an instance without it (export the table, even empty, if the instance has it)\n")
@@ -490,7 +490,7 @@ def _on_a_terminal(args, cwd):
 def test_progress_shows_on_a_terminal_and_nowhere_else(tmp_path):
     code, shown = _on_a_terminal(["simulate", EXAMPLE, "--instance", "acmetest", "--data", FIXTURE_DIR], ROOT)
     assert code == 0
-    assert f"\r\x1b[Kloading exports 0/{len(list(FIXTURE_DIR.glob('*.xml')))}: clone_profile.xml" in shown
+    assert f"\r\x1b[Kloading exports 0/{len(list(FIXTURE_DIR.glob('*.xml')))}: clone_data_preserver.xml" in shown
     assert "\r\x1b[Ksimulating postclone-cleanup.js on 'acmetest' (v8)" in shown and shown.endswith("\r\x1b[K")
     code, shown = _on_a_terminal(["snapshot", tmp_path / "snap", "--users", "10", "--jobs", "2"], ROOT)
     assert code == 0 and "\r\x1b[Kwriting exports 0/" in shown

@@ -3,21 +3,16 @@ at production listed, proven by running the generated script in the simulator.""
 
 import pytest
 
-from generator import config, plan
+from generator import config
 from generator.errors import ConfigError
-from generator.render import render_postclone
-from generator.simulator.exports import load_data
-from generator.simulator.run import simulate
-from tests.conftest import ENGINES, EXAMPLE, ROOT, engine_or_skip, run_cli, write_config
+from tests.conftest import ENGINES, EXAMPLE, engine_or_skip, example_data, run_cli, run_postclone, small_config
 
-FIXTURE = ROOT / "examples" / "acme" / "instance"
-DATA = load_data(FIXTURE)
+DATA = example_data()
 CFG = config.load(EXAMPLE)
 
 
 def run(instance, mode="apply", cfg=CFG, data=None, **kw):
-    return simulate(render_postclone(plan.make(cfg), mode), DATA if data is None else data, instance,
-                    script_name=f"postclone-{mode}.js", **kw)
+    return run_postclone(cfg, instance, mode, data, **kw)
 
 
 def endpoints(state):
@@ -86,25 +81,11 @@ def test_without_rules_the_step_only_lists_what_points_at_production(engine):
     assert endpoints(report.state) == endpoints(DATA)
 
 
-ENDPOINT_CONFIG = """
-[update_set]
-name = "T"
-version = "1.0.0"
-
-[instances]
-production = ["acme"]
-production_hosts = ["hr.acme.example", "payments.acme.example"]
-
-[environments.dev]
-instances = ["dev1"]
-purpose = "development"
-{rules}
-"""
+HOSTS = 'production_hosts = ["hr.acme.example", "payments.acme.example"]'
 
 
 def rules_config(tmp_path, *rules):
-    text = "".join(f"\n[[environments.dev.endpoints]]\n{r}\n" for r in rules)
-    return config.load(write_config(tmp_path, ENDPOINT_CONFIG.format(rules=text)))
+    return config.load(small_config(tmp_path, "environments.dev.endpoints", *rules, instances=HOSTS))
 
 
 @pytest.mark.parametrize("engine", ENGINES)
@@ -159,7 +140,7 @@ def test_production_and_unknown_instances_get_no_write():
     ('from = "https://hr.acme.example/"\naction = "off"', "endpoints[0].action: "),
 ])
 def test_bad_rules_are_one_line_naming_the_key(tmp_path, rule, message):
-    path = write_config(tmp_path, ENDPOINT_CONFIG.format(rules=f"\n[[environments.dev.endpoints]]\n{rule}\n"))
+    path = small_config(tmp_path, "environments.dev.endpoints", rule, instances=HOSTS)
     with pytest.raises(ConfigError) as err:
         config.load(path)
     assert f"environments.dev.{message}" in str(err.value)
@@ -172,6 +153,6 @@ def test_overlapping_rules_and_bad_hosts_are_refused(tmp_path):
                                           r"'https://hr\.acme\.example/'"):
         rules_config(tmp_path, 'from = "https://hr.acme.example/"\nto = "https://a.example/"',
                      'from = "https://HR.acme.example/api/"\nto = "https://b.example/"')
-    path = write_config(tmp_path, ENDPOINT_CONFIG.format(rules="").replace('"hr.acme.example"', '"HR Server"'))
+    path = small_config(tmp_path, "environments.dev.endpoints", instances=HOSTS.replace('"hr.acme.example"', '"HR Server"'))
     with pytest.raises(ConfigError, match=r"instances\.production_hosts\[0\]: 'HR Server' is not a host name"):
         config.load(path)

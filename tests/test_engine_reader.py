@@ -28,6 +28,7 @@ line2</multi>
 <sys_user_admin action="INSERT_OR_UPDATE"><sys_id>u4</sys_id><name>日本語 ünïcode</name></sys_user_admin>
 <sys_user action="INSERT_OR_UPDATE" ><sys_id>u5</sys_id><name >spaced tag</name ><dup>1</dup><dup>2</dup></sys_user >
 text between records
+<clone_data_preserver action="INSERT_OR_UPDATE"><sys_id>c1</sys_id><condition table="sys_user">a=1^ORb&gt;2^EQ<item field="a" operator="=" value="1"/><item field="b" operator="&gt;" value="2"></item> tail<item></item>end</condition><empty_condition/></clone_data_preserver>
 <sys_user action="DELETE"/>
 </unload>
 """
@@ -50,6 +51,8 @@ def test_the_engine_reads_what_lxml_reads(tmp_path, engine, newline, chunk):
     assert reference["sys_user"][0]["title"] == "été \U0001F600 tab\tcr\rend"
     assert reference["sys_user"][0]["multi"] == "line1\nline2"  # CRLF read as LF, as XML reads it
     assert [r["sys_id"] for r in reference["sys_user"]] == ["u1", "u3", "u5"]
+    # a condition's <item/> elements (the condition builder's form of its terms) are skipped
+    assert reference["clone_data_preserver"][0]["condition"] == "a=1^ORb>2^EQ tailend"
     assert reference["only_deletes"] == [] and reference["sys_ux_banner_announcement"] == []
     items = list(engine_items(tmp_path, chunk_bytes=chunk))
     assert sum(isinstance(i, exports.XmlPiece) for i in items) >= (3 if chunk < 64 else 1)
@@ -78,6 +81,11 @@ def body(n):
     f"<unload>\n{body(40)}<sys_user>\n<sys_id>1</sys_id>\n<name>&nbsp;</name></sys_user>\n</unload>\n",
     f"<?xml version='1.0'?><!DOCTYPE unload SYSTEM 'x.dtd'><unload>\n{body(40)}</unload>\n",
     f"<unload>\n{body(40)}<sys_user/>\n</unload>\n",
+    f"<unload>\n{body(40)}<t><sys_id>1</sys_id><condition>a=1<item>x</item></condition></t>\n</unload>\n",
+    f"<unload>\n{body(40)}<t><sys_id>1</sys_id><condition>a=1<item v='1'>x</item></condition></t>\n</unload>\n",
+    f"<unload>\n{body(40)}<t><sys_id>1</sys_id><condition>a=1\n<item v='1'>\n<b/></item></condition></t>\n</unload>",
+    f"<unload>\n{body(40)}<t><sys_id>1</sys_id><condition>a=1<item><b>x</b></item></condition></t>\n</unload>\n",
+    f"<unload>\n{body(40)}<t><sys_id>1</sys_id><condition>a=1<items/></condition></t>\n</unload>\n",
 ])
 def test_errors_are_those_of_the_reference_reader(tmp_path, engine, text):
     engine_or_skip(engine)

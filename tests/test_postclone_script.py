@@ -466,12 +466,13 @@ def test_install_on_production_schedules_the_shipped_jobs_and_fills_the_clone_pr
     assert report.ok, report.to_text()
     active_shipped = {p.sys_id for j, p in plan.make(CFG).jobs if j.active}
     assert {(o["op"], o["table"]) for o in report.write_ops} == {("update", "sysauto_script"),
-                                                                  ("insert", "clone_profile_cleanup_scripts_list")}
+                                                                  ("insert", "clone_profile_cleanup_scripts_list"),
+                                                                  ("insert", "clone_profile_preservers")}
     assert {o["sys_id"] for o in report.write_ops if o["table"] == "sysauto_script"} == active_shipped
     # the one field it changes on a job: run_as of the job that names one, looked up by user_name
     hr = next(u for u in report.state["sys_user"] if u["user_name"] == "svc.integration.hr")
     assert [(c["name"], c["fields"]) for c in report.changes
-            if c.get("by") != "scheduler" and c["table"] != "clone_profile_cleanup_scripts_list"] == [
+            if c.get("by") != "scheduler" and not c["table"].startswith("clone_profile_")] == [
         ("Refresh test data", {"run_as": ["", hr["sys_id"]]})]
     assert all(j["scheduled"] for j in report.jobs if j["sys_id"] in active_shipped)
     rows = [r for r in report.state["clone_profile_cleanup_scripts_list"]
@@ -479,13 +480,13 @@ def test_install_on_production_schedules_the_shipped_jobs_and_fills_the_clone_pr
     assert [(r["clone_profile"], r["active"]) for r in rows] == [("6a7b8c9d0e1f20314253647586970a1b", "true")]
     again = install(data=report.state, engine=engine)
     assert again.ok and again.write_ops == [] and again.changes == []
-    assert [s.changed for s in again.steps if s.summary] == [0, 0]
+    assert [s.changed for s in again.steps if s.summary] == [0, 0, 0]
 
 
 def test_install_preview_writes_nothing_and_predicts_the_install():
     preview, done = install(mode="preview"), install()
     assert preview.ok and preview.write_ops == [] and preview.changes == []
-    assert [s.changed for s in preview.steps if s.summary] == [s.changed for s in done.steps if s.summary] == [5, 1]
+    assert [s.changed for s in preview.steps if s.summary] == [s.changed for s in done.steps if s.summary] == [5, 1, 2]
 
 
 @pytest.mark.parametrize("instance", ["acmedev", "acmetest", "", "elsewhere"])

@@ -4,20 +4,15 @@ script in the simulator."""
 
 import pytest
 
-from generator import config, plan
+from generator import config
 from generator.errors import ConfigError
-from generator.render import render_postclone
-from generator.simulator.exports import load_data
-from generator.simulator.run import simulate
-from tests.conftest import ENGINES, EXAMPLE, MINIMAL, ROOT, engine_or_skip, run_cli, write_config
+from tests.conftest import ENGINES, EXAMPLE, MINIMAL, engine_or_skip, example_data, run_cli, run_postclone, write_config
 
-FIXTURE = ROOT / "examples" / "acme" / "instance"
-DATA = load_data(FIXTURE)
+DATA = example_data()
 
 
 def run(cfg, instance, mode="apply", data=None, **kw):
-    return simulate(render_postclone(plan.make(cfg), mode), DATA if data is None else data, instance,
-                    script_name=f"postclone-{mode}.js", **kw)
+    return run_postclone(cfg, instance, mode, data, **kw)
 
 
 def props(state):
@@ -99,7 +94,7 @@ def test_production_gets_none_of_it():
     ('glide.servlet.uri = "https://x/"', "", "properties.glide: is a table: a dotted name makes nested tables in "
      "TOML, so quote it"),
     ('"glide.ui.session_timeout" = 120', "", 'properties."glide.ui.session_timeout": must be a string, got an '
-     "integer (property values are strings: quote it)"),
+     "integer (values are strings: quote it)"),
     ('"bad name" = "x"', "", "'bad name' is not a property name"),
     ('"a.b" = "1"\n"A.B" = "2"', "", 'properties."A.B": is \'a.b\' again'),
     ('"a.b" = "1"', "[environments.dev.testing]\natf = true\n", "testing.atf: turns on the test runner, which is for "

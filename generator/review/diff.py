@@ -47,7 +47,7 @@ def diff(old: UpdateSet, new: UpdateSet) -> list[Change]:
                 continue
             va, vb = ra.fields.get(name, ""), rb.fields.get(name, "")
             if va != vb:
-                if "\n" in va or "\n" in vb or script_field(name):
+                if "\n" in va or "\n" in vb or script_field(name, rb.table):
                     fields[name] = list(difflib.unified_diff(
                         va.splitlines(), vb.splitlines(), f"old/{key}.{name}", f"new/{key}.{name}", lineterm="", n=2))
                 else:

@@ -25,9 +25,14 @@ MAX_BYTES = 64 * 1024 * 1024
 SCRIPT_FIELDS = ("script", "condition", "action_script", "script_plain", "client_script", "template")
 
 
-def script_field(name: str) -> bool:
+# Fields of those names that hold an encoded query (and the condition builder's <item/> elements), not code.
+QUERY_FIELDS = {("clone_data_preserver", "condition")}
+
+
+def script_field(name: str, table: str = "") -> bool:
     """A field holding code (a second copy, "script#2", included)."""
-    return name.split("#", 1)[0] in SCRIPT_FIELDS
+    base = name.split("#", 1)[0]
+    return base in SCRIPT_FIELDS and (table, base) not in QUERY_FIELDS
 
 
 @dataclass
@@ -222,7 +227,7 @@ def extract(us: UpdateSet, folder: Path) -> list[Path]:
         used.add((table, stem))
         base = folder / table
         for name, value in r.fields.items():
-            if script_field(name) and value.strip():
+            if script_field(name, r.table) and value.strip():
                 texts[base / f"{stem}.{_safe(name.replace('#', '.'))}.js"] = value
         if r.payload.strip():
             inner = etree.fromstring(r.payload.encode("utf-8"), _parser())

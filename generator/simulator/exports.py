@@ -261,7 +261,8 @@ def _load_xml(path: Path) -> dict[str, list[dict[str, str]]]:
 
 def _xml_tables(root, path: Path) -> dict[str, list[dict[str, str]]]:
     """The records under `root`, by table. A field's value is its text (a comment inside it is left
-    out, the text around it kept); a field holding an element is an error, as glide/load.js has it."""
+    out, the text around it kept); a field holding an element is an error, as glide/load.js has it,
+    except a condition field's empty <item/> elements after its encoded query, which are skipped."""
     if root.tag != "unload":
         raise InputError(f"{path}:{root.sourceline}: expected an <unload> list export, found <{root.tag}>")
     out: dict[str, list[dict[str, str]]] = {}
@@ -287,7 +288,7 @@ def _field_text(field, record, path: Path) -> str:
         return field.text or ""
     parts = [field.text or ""]
     for node in field:
-        if isinstance(node.tag, str):
+        if isinstance(node.tag, str) and not (node.tag == "item" and not len(node) and not node.text):
             raise InputError(f"{path}:{node.sourceline}: <{field.tag}> of <{record.tag}> holds an element "
                              f"<{node.tag}>; a list export's fields hold text")
         parts.append(node.tail or "")

@@ -143,9 +143,9 @@ def _ahead(items: Iterator[T], depth: int = 2) -> Iterator[T]:
 
 
 def _options(instance: str, user: str, now: str, throw_on: dict[str, str] | None, tables: list[str],
-             stale_schedules: bool = False) -> dict:
+             stale_schedules: bool = False, refuse_updates: tuple[str, ...] = ()) -> dict:
     return {"instance": instance, "user": user, "now": now, "throwOn": throw_on or {}, "tables": tables,
-            "staleSchedules": stale_schedules}
+            "staleSchedules": stale_schedules, "refuseUpdates": list(refuse_updates)}
 
 
 def _limit_text(what: str, engine: str, timeout_sec: float, memory_mib: int) -> str:
@@ -349,12 +349,14 @@ def _kill_group(proc: subprocess.Popen) -> None:
 def simulate(script: str, data: Data, instance: str, *, script_name: str = "script", user: str = "admin",
              engine: str = "v8", now: str = DEFAULT_NOW, throw_on: dict[str, str] | None = None,
              tables: list[str] | None = None, keep_state: bool = False, stale_schedules: bool = False,
-             timeout_sec: float = DEFAULT_TIMEOUT, memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> Report:
+             refuse_updates: tuple[str, ...] = (), timeout_sec: float = DEFAULT_TIMEOUT,
+             memory_mib: int = DEFAULT_MAX_MEMORY_MIB) -> Report:
     """Run `script` on `data` as `instance`. Faults to inject: `throw_on` (table -> message: every query
-    on it throws) and `stale_schedules` (a job saved inactive keeps its schedule row: whether the bulk
-    update runs the rule that removes it is not documented). A run past `timeout_sec` or `memory_mib`
-    raises EngineLimit."""
-    options = _options(instance, user, now, throw_on, tables or [], stale_schedules)
+    on it throws), `stale_schedules` (a job saved inactive keeps its schedule row: whether the bulk
+    update runs the rule that removes it is not documented) and `refuse_updates` (tables whose records'
+    update() saves nothing and returns null, as when a business rule aborts the save). A run past
+    `timeout_sec` or `memory_mib` raises EngineLimit."""
+    options = _options(instance, user, now, throw_on, tables or [], stale_schedules, refuse_updates)
     runner = run_rhino if engine == "rhino" else run_v8
     raw = runner(script, data, options, keep_state=keep_state, timeout_sec=timeout_sec, memory_mib=memory_mib)
     return build_report(script_name, instance, engine, raw)

@@ -22,7 +22,8 @@ def large(users: int = 100_000, jobs: int = 5_000, groups: int = 200) -> dict[st
     scheduled jobs across the sysauto tables, LDAP servers, queued mail and MID servers."""
     roles = [{"sys_id": sid("role", r), "name": r} for r in ("admin", "itil", "mid_server", "web_service_admin")]
     role_id = {r["name"]: r["sys_id"] for r in roles}
-    group_rows = [{"sys_id": sid("group", g), "name": f"Group {g}"} for g in range(groups)]
+    group_rows = [{"sys_id": sid("group", g), "name": f"Group {g}",
+                   "email": f"group{g}@acme.example" if g % 4 == 2 else ""} for g in range(groups)]
     group_rows[0]["name"] = "UAT Testers"
     group_rows[1]["name"] = "Training participants"
     data: dict[str, list[dict[str, str]]] = {

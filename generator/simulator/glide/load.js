@@ -7,7 +7,9 @@
 // text, which this reader takes as lxml does for exports.py's own reader (_xml_tables): each element
 // under <unload> is a record of the table its name gives, skipped when action="DELETE" or when it is
 // the update set's own sys_remote_update_set; each element under a record is a field whose value is
-// its text; a field holding an element is an error, as is a record without a sys_id. Text follows
+// its text; a field holding an element is an error (except a condition field's empty <item/> elements,
+// which the condition builder writes after the encoded query: they are skipped), as is a record
+// without a sys_id. Text follows
 // XML's rules (XML 1.0, 2.11 end-of-line handling, 4.6 predefined entities, 4.1 character references,
 // 3.3.3 attribute-value normalization).
 
@@ -93,10 +95,22 @@ pc.addXml = function (label, text, line) {
                 endRecord({});
                 continue;
             }
+            if (depth === 4) {
+                itemNotEmpty();
+            }
+            if (depth === 3 && m[1] === 'item' && m[2] === '') {  // <item></item>, and the text after it
+                var lt = text.indexOf('<', XML_TOKEN.lastIndex);
+                setField(rec, XML.field, rec[XML.field] +
+                    xmlText(text.substring(XML_TOKEN.lastIndex, lt < 0 ? text.length : lt)));
+                continue;
+            }
             nested(text, m.index, m[1]);
         }
         if (m[3]) {  // an end tag
-            if (depth === 3) {
+            if (depth === 4) {
+                depth = 3;
+                setField(rec, XML.field, rec[XML.field] + xmlText(m[6]));
+            } else if (depth === 3) {
                 depth = 2;
             } else if (depth === 2) {
                 depth = 1;
@@ -125,7 +139,17 @@ pc.addXml = function (label, text, line) {
                 setField(rec, m[4], xmlText(m[6]));
                 depth = 3;
             }
-        } else if (depth === 3) {
+        } else if (depth === 3 && m[4] === 'item' && (empty || m[6] === '')) {
+            // a condition's <item/>: the field's value is its encoded query, the text around the items
+            if (empty) {
+                setField(rec, XML.field, rec[XML.field] + xmlText(m[6]));
+            } else {
+                depth = 4;  // <item ...></item>
+                XML.item = [text, m.index, XML.line];
+            }
+        } else if (depth === 4) {
+            itemNotEmpty();
+        } else {
             nested(text, m.index, m[4]);
         }
     }
@@ -168,8 +192,14 @@ function endRecord(rec) {
     (XML.tables[XML.tag] = XML.tables[XML.tag] || []).push(rec);
 }
 
-function nested(text, index, name) {
-    xmlError(text, index, XML.line, '<' + XML.field + '> of <' + XML.tag + '> holds an element <' + name +
+// An <item> of a condition holds an element: the error is at the item, as lxml reports it.
+function itemNotEmpty() {
+    nested(XML.item[0], XML.item[1], 'item', XML.item[2]);
+}
+
+function nested(text, index, name, line) {
+    xmlError(text, index, line === undefined ? XML.line : line, '<' + XML.field + '> of <' + XML.tag +
+        '> holds an element <' + name +
         '>; a list export\'s fields hold text');
 }
 

@@ -106,6 +106,13 @@ GlideRecord.prototype.update = function () {
     if (this._current === null) {
         return this.insert();
     }
+    if (pc.refuseUpdates.indexOf(this._table) >= 0) {
+        // "Returns null if the update fails" (c_GlideRecordAPI.md, update()): here, as when a business
+        // rule aborts the save, nothing is written.
+        this._pending = {};
+        op('update', this._table, {sys_id: this._current.sys_id, rows: 0, refused: true});
+        return null;
+    }
     var pending = this._collect();
     var o = op('update', this._table, {sys_id: this._current.sys_id, rows: 1});
     o.changed = applyTo(this._table, this._current, pending);

@@ -36,6 +36,7 @@ pc.warnings = [];     // what a real instance would do silently but a reviewer m
 pc.strict = null;     // gs.getSession().setStrictQuery(), once a script calls it
 pc.throwOn = {};      // table -> message: any query on it throws (fault injection)
 pc.staleSchedules = false;  // fault injection: a job saved inactive keeps its schedule row
+pc.refuseUpdates = [];  // fault injection: tables whose update() saves nothing and returns null
 pc.now = '2026-01-01 00:00:00';
 pc.userId = '';
 pc.userName = '';
@@ -256,6 +257,7 @@ pc.start = function (options) {
     pc.now = options.now || pc.now;
     pc.throwOn = options.throwOn || {};
     pc.staleSchedules = !!options.staleSchedules;
+    pc.refuseUpdates = options.refuseUpdates || [];
     setProperty('instance_name', options.instance);
     var user = null;
     var users = DB.sys_user || [];

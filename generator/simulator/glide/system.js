@@ -140,8 +140,7 @@ var gs = {
             sys_id: gr && gr._current ? gr._current.sys_id : '', parm1: str(p1), parm2: str(p2)});
     },
     tableExists: function (table) {
-        noteRead(String(table));
-        return Object.prototype.hasOwnProperty.call(TABLES, table);
+        return tablePresent(String(table));  // as isValid(): a parent exists when a child does (rule 9)
     },
     nil: function (v) {
         return v === null || v === undefined || str(v) === '';

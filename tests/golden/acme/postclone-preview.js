@@ -60,6 +60,7 @@
                 },
                 "properties": [],
                 "endpoints": [],
+                "records": [],
                 "testing": {
                     "atf": false
                 },
@@ -101,6 +102,7 @@
                 },
                 "properties": [{"name": "glide.servlet.uri", "value": "https://acmetest.service-now.com/"}, {"name": "glide.ui.session_timeout", "value": "120"}],
                 "endpoints": [{"from": "https://hr.acme.example/", "action": "rewrite", "to": "https://hr-sandbox.acme.example/"}, {"from": "https://payments.acme.example/", "action": "rewrite", "to": "https://payments-sandbox.acme.example/"}, {"from": "https://itsm.acme.example/", "action": "rewrite", "to": "https://itsm-test.acme.example/"}, {"from": "https://datalake.acme.example/", "action": "deactivate", "to": ""}],
+                "records": [{"table": "sys_user_group", "query": "emailISNOTEMPTY", "fields": ["email"], "max": 200, "set": [{"field": "email", "value": ""}]}],
                 "testing": {
                     "atf": true
                 },
@@ -142,6 +144,7 @@
                 },
                 "properties": [],
                 "endpoints": [],
+                "records": [],
                 "testing": {
                     "atf": false
                 },
@@ -1126,6 +1129,55 @@
         return out;
     }
 
+    // Every field a rule's query names (generator/records.py parses it) and every field it sets must
+    // exist before its query runs (requireFields: isValidField()), and the script runs with strict
+    // queries on, so a rule's query never widens. Everything is read before anything is written:
+    // {rules: [{label, matched, changes: [{sysId, name, fields: [{field, before, after}]}]}],
+    // problems: [why a rule cannot be applied safely]}.
+    function recordPlan() {
+        var out = {rules: [], problems: []};
+        var i;
+        var j;
+        for (i = 0; i < env.records.length; i++) {
+            var rule = env.records[i];
+            var fields = rule.fields.slice();
+            for (j = 0; j < rule.set.length; j++) {
+                if (fields.indexOf(rule.set[j].field) < 0) {
+                    fields.push(rule.set[j].field);
+                }
+            }
+            requireFields(rule.table, fields);
+        }
+        for (i = 0; i < env.records.length; i++) {
+            var spec = env.records[i];
+            var found = {label: spec.table + ' ' + spec.query, matched: 0, changes: []};
+            var gr = new GlideRecord(spec.table);
+            gr.addEncodedQuery(spec.query);
+            gr.query();
+            while (gr.next()) {
+                found.matched++;
+                if (found.matched > spec.max) {
+                    break;
+                }
+                var diffs = [];
+                for (j = 0; j < spec.set.length; j++) {
+                    var have = value(gr, spec.set[j].field);
+                    if (!sameValue(have, spec.set[j].value)) {
+                        diffs.push({field: spec.set[j].field, before: have, after: spec.set[j].value});
+                    }
+                }
+                if (diffs.length) {
+                    found.changes.push({sysId: gr.getUniqueValue(), name: String(gr.getDisplayValue()), fields: diffs});
+                }
+            }
+            if (found.matched > spec.max) {
+                out.problems.push(found.label + ' matches more than ' + spec.max + ' records (max)');
+            }
+            out.rules.push(found);
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
         // Email first, so nothing leaks while the rest runs. Sending is switched on last, only
@@ -1628,6 +1680,55 @@
             r.notes.push('reminder: empty the agent/ecc_sender folder on each MID server host (outside the instance)');
         });
 
+        // Record rules: every record of a table that an encoded query matches gets the configured
+        // values. All rules are read and checked first: a field that does not exist or a query that
+        // matches more than its max makes the step change nothing and fail. Each change is logged
+        // with the previous value, and each rule with how many records it matched.
+        step('records', function (r) {
+            if (!env.records.length) {
+                r.notes.push('skipped: no record rules');
+                return;
+            }
+            var plan = recordPlan();
+            if (plan.problems.length) {
+                throw new Error(plan.problems.join('; ') + ': nothing changed');
+            }
+            for (var i = 0; i < plan.rules.length; i++) {
+                var rule = plan.rules[i];
+                var spec = env.records[i];
+                r.notes.push(rule.label + ': matched ' + rule.matched + ', ' + rule.changes.length + ' to change');
+                r.kept += rule.matched - rule.changes.length;
+                for (var c = 0; c < rule.changes.length; c++) {
+                    var change = rule.changes[c];
+                    var said = [];
+                    for (var f = 0; f < change.fields.length; f++) {
+                        said.push(change.fields[f].field + ': "' + change.fields[f].before + '" -> "' +
+                            change.fields[f].after + '"');
+                    }
+                    if (c < 50) {
+                        r.notes.push(spec.table + ' "' + change.name + '": ' + said.join(', '));
+                    } else if (c === 50) {
+                        r.notes.push('... and ' + (rule.changes.length - 50) + ' more of ' + spec.table);
+                    }
+                    r.changed++;
+                    if (PREVIEW) {
+                        continue;
+                    }
+                    var gr = new GlideRecord(spec.table);
+                    if (!gr.get(change.sysId)) {
+                        throw new Error(spec.table + ' ' + change.sysId + ' disappeared while the step ran');
+                    }
+                    for (f = 0; f < change.fields.length; f++) {
+                        gr.setValue(change.fields[f].field, change.fields[f].after);
+                    }
+                    if (!gr.update()) {
+                        r.failed.push(spec.table + ' "' + change.name + '" was not saved (a business rule may have ' +
+                            'stopped it)');
+                    }
+                }
+            }
+        });
+
         // Verification: re-read every postcondition after the changes. Each check reads only
         // fields that exist (a check that cannot run is a failure, never a pass).
         if (!PREVIEW) {
@@ -1777,6 +1878,16 @@
                         users.setLimit(1);
                         users.query();
                         return users.hasNext() ? ['an active user is not locked out'] : [];
+                    });
+                }
+                if (env.records.length) {
+                    check('records', function () {
+                        var plan = recordPlan();
+                        var left = 0;
+                        for (var i = 0; i < plan.rules.length; i++) {
+                            left += plan.rules[i].changes.length;
+                        }
+                        return plan.problems.concat(left ? [left + ' records still differ from their rule'] : []);
                     });
                 }
                 for (var i = 0; i < checks.length; i++) {
