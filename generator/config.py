@@ -121,6 +121,7 @@ class Environment:
     records: tuple[RecordRule, ...] = ()
     clone_target: bool = False
     testing: Testing = field(default_factory=Testing)
+    login_report: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,6 +300,7 @@ def _environment(t: Table, owner: dict[str, str], hosts: tuple[str, ...] = ()) -
         te.fail(te.key("force"), "only applies with atf = true")
     te.finish()
     clone_target = t.value("clone_target")
+    login_report = t.value("login_report")
     endpoints = endpoint_rules(t, hosts)
     records = record_rules(t)
     t.finish()
@@ -306,6 +308,7 @@ def _environment(t: Table, owner: dict[str, str], hosts: tuple[str, ...] = ()) -
         key=key, instances=instances, purpose=purpose, header=header, header_color=color.upper(),
         welcome_page=welcome, email=email, users=users, ldap=ldap, scheduled_jobs=jobs, mid_servers=mid,
         properties=properties, endpoints=endpoints, records=records, clone_target=clone_target, testing=testing,
+        login_report=login_report,
     )
 
 

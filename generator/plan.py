@@ -20,7 +20,7 @@ from generator.preservers import Preserver
 
 # The post-clone script's steps, in the order they run; each is templates/postclone/steps/<name>.js.j2.
 POSTCLONE_STEPS = ("email", "welcome", "properties", "testing", "clone_target", "endpoints", "ldap", "jobs", "users",
-                   "mid_servers", "records", "verify")
+                   "mid_servers", "records", "login_safety", "verify")
 
 # The three post-clone records: one script text, three modes (the argument on its last line).
 MODES = {

@@ -128,6 +128,7 @@ def _env_data(env: Environment) -> dict:
         "records": [rule_data(r) for r in env.records],
         "testing": {"atf": env.testing.atf},
         "cloneTarget": env.clone_target,
+        "loginReport": env.login_report,
     }
 
 

@@ -152,6 +152,9 @@ KEYS: dict[str, Key] = _keys(
         "production.", True),
     Key(f"{ENV}.clone_target", "boolean", "Set `glide.db.clone.allow_clone_target` to `true` after each clone, so "
         "the instance can be cloned over again: a clone copies production's value (`false`) onto the target.", False),
+    Key(f"{ENV}.login_report", "boolean", "Report, after each clone, what it carried from production into sign-in "
+        "and stored credentials (SSO and MFA settings, identity providers, certificates, credentials, OAuth) and what "
+        "to do; the report writes nothing and reads no secret.", True),
     Key(f"{ENV}.properties", "string_map", "System properties to set after each clone, `\"name\" = \"value\"` (quote "
         "a name with dots; values are strings). Each change is reported with the previous value. A property another "
         "step sets, `instance_name` and a password property are refused.", (), shown_default="none",

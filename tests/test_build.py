@@ -147,6 +147,7 @@ def test_every_template_loads():
                             "postclone/records.js.j2", "postclone/policy.js.j2", "postclone/job_policy.js.j2",
                             "postclone/ldap_policy.js.j2", "postclone/user_policy.js.j2", "postclone/endpoint_policy.js.j2",
                             "postclone/record_policy.js.j2", "install/preservers.js.j2",
+                            "postclone/login_policy.js.j2",
                             *(f"postclone/steps/{step}.js.j2" for step in POSTCLONE_STEPS)])
     for name in names:
         environment().get_template(name)

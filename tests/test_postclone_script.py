@@ -223,7 +223,7 @@ def test_every_step_failing_still_ends_cleanly():
               "sysauto", "sysauto_script", "sys_user_has_role", "sys_user", "ecc_agent", "sys_script_fix"]
     report = run("acmedev", "apply", throw_on={t: "boom" for t in tables})
     assert report.error is None and report.changes == []
-    assert report.failed_steps == ["email", "welcome", "ldap", "jobs", "users", "mid_servers", "verify"]
+    assert report.failed_steps == ["email", "welcome", "ldap", "jobs", "users", "mid_servers", "login_safety", "verify"]
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -64,7 +64,8 @@
                 "testing": {
                     "atf": false
                 },
-                "cloneTarget": false
+                "cloneTarget": false,
+                "loginReport": true
             },
             "test": {
                 "key": "test",
@@ -106,7 +107,8 @@
                 "testing": {
                     "atf": true
                 },
-                "cloneTarget": true
+                "cloneTarget": true,
+                "loginReport": true
             },
             "training": {
                 "key": "training",
@@ -148,7 +150,8 @@
                 "testing": {
                     "atf": false
                 },
-                "cloneTarget": false
+                "cloneTarget": false,
+                "loginReport": true
             }
         },
         "shippedJobs": ["19cad0911fe75c34af0675418d96fd23", "550fae7995eb54bf8b02c99f02f462d8", "85f13537ef105bb088c2a961042cc502", "8be931207ba2538a93e616a79450bbd8", "e74c62c76d5c53d491466c9e7e9b8940", "ec79fea5783c5c0ca24223cb0a95c805"],
@@ -1178,6 +1181,160 @@
         return out;
     }
 
+    // Sign-in properties the report shows (none holds a credential): multi-provider SSO
+    // ("glide.authenticate.multisso.enabled: Enables (true) or disables (false) multi-provider SSO",
+    // r_InstalledWithMultiProviderSSO.md), external SSO (glide.authenticate.external, one of the
+    // properties the Multi-SSO "Core Instance Properties" preserver keeps, data-preservation.md) and
+    // MFA ("glide.authenticate.multifactor: Enable Multi-factor Authentication", mfa-properties.md).
+    var LOGIN_PROPERTIES = [
+        {name: 'glide.authenticate.multisso.enabled', what: 'multi-provider SSO'},
+        {name: 'glide.authenticate.external', what: 'external SSO'},
+        {name: 'glide.authenticate.sso.redirect.idp', what: 'default identity provider'},
+        {name: 'glide.authenticate.multifactor', what: 'multi-factor authentication'}
+    ];
+
+    // Tables a clone copies from production that decide who signs in or hold stored credentials, and what
+    // to do when production's copy arrived: identity providers (sso_properties, "Stores data for each
+    // IdP"), certificates (sys_certificate), role-based MFA criteria (multi_factor_criteria, "contains
+    // the list of roles that require an MFA login", multi-factor-authentication-criteria.md), and the
+    // records holding credentials and OAuth grants (judgement: whether production's encrypted values
+    // decrypt on the clone is not documented, so the report says they may not).
+    var CARRIED = [
+        {table: 'sso_properties', what: 'identity providers',
+            todo: 'sign-in through them uses the IdP applications registered for production: register this ' +
+                'instance with each IdP and correct the records, or keep this instance\'s own with preservers ' +
+                '(Multi-SSO: "Identity Providers", "SAML2 Update1 Properties", "Digest Properties", "Certificate")'},
+        {table: 'sys_certificate', what: 'certificates',
+            todo: 'production\'s certificates (SAML signing, mutual TLS) are here: replace those this instance must ' +
+                'not share, or keep this instance\'s own with a preserver'},
+        {table: 'multi_factor_criteria', what: 'role-based MFA criteria',
+            todo: 'production\'s MFA rules apply here: make sure the users this environment keeps can complete MFA'},
+        {table: 'sys_auth_profile_basic', what: 'basic auth credentials',
+            todo: 'they hold production\'s credentials, which may not decrypt here: enter again those this instance uses, ' +
+                'or keep this instance\'s own with a preserver ([[preserve]])'},
+        {table: 'discovery_credentials', what: 'credentials',
+            todo: 'they hold production\'s credentials, which may not decrypt here: enter again those this instance uses, ' +
+                'or keep this instance\'s own with a preserver'},
+        {table: 'oauth_entity', what: 'OAuth applications',
+            todo: 'their client credentials are production\'s: register this instance with each provider, or keep this ' +
+                'instance\'s own with a preserver'},
+        {table: 'oauth_credential', what: 'OAuth grants',
+            todo: 'production\'s OAuth grants: revoke them here and request new ones'}
+    ];
+
+    // The preservers of `table` on this instance: after a clone, the clone_data_preserver records here
+    // are production's, the ones the clone applied (judgement: the table is not among those the
+    // documentation says a clone excludes). [{name, condition}], or null when they cannot be read.
+    function preserversOf(table) {
+        if (!gs.tableExists('clone_data_preserver')) {
+            return null;
+        }
+        requireFields('clone_data_preserver', ['name', 'table', 'condition']);
+        var out = [];
+        var gr = new GlideRecord('clone_data_preserver');
+        gr.addQuery('table', table);
+        gr.query();
+        while (gr.next()) {
+            var condition = value(gr, 'condition').replace(/\^EQ$/, '');
+            out.push({name: value(gr, 'name'), condition: condition === 'EQ' ? '' : condition});
+        }
+        return out;
+    }
+
+    // How many records of `table` match `query` (an encoded query; '' is every record).
+    function countOf(table, query) {
+        var agg = new GlideAggregate(table);
+        if (query) {
+            agg.addEncodedQuery(query);
+        }
+        agg.addAggregate('COUNT');
+        agg.query();
+        return agg.next() ? parseInt(agg.getAggregate('COUNT'), 10) : 0;
+    }
+
+    // The records of `base` (an encoded query on `table`, '' for all) that the preservers keep:
+    // {count: how many any of them keeps (one query: their conditions joined by ^NQ, each ANDed with
+    // `base`), names: the preservers that keep at least one}.
+    function keepers(table, base, preservers) {
+        var blocks = [];
+        var names = [];
+        for (var p = 0; p < preservers.length; p++) {
+            var condition = preservers[p].condition;
+            var query = base && condition ? base + '^' + condition : base || condition;
+            if (countOf(table, query)) {
+                names.push('"' + preservers[p].name + '"');
+            }
+            blocks.push(query);
+        }
+        var whole = blocks.indexOf('') >= 0 || blocks.indexOf(base) >= 0;
+        return {count: !blocks.length ? 0 : countOf(table, whole ? base : blocks.join('^NQ')), names: names};
+    }
+
+    // What the clone carried, one line each, with what to do.
+    function loginFindings() {
+        var out = [];
+        var act = 0;  // lines that call for action
+        var i;
+        var props = preserversOf('sys_properties');
+        for (i = 0; i < LOGIN_PROPERTIES.length; i++) {
+            var p = LOGIN_PROPERTIES[i];
+            var row = new GlideRecord('sys_properties');
+            row.addQuery('name', p.name);
+            row.query();
+            if (!row.next()) {
+                out.push(p.what + ': ' + p.name + ' is not set here');
+                continue;
+            }
+            var own = props === null ? null : keepers('sys_properties', 'sys_id=' + row.getUniqueValue(), props);
+            out.push(p.what + ': ' + p.name + ' = ' + value(row, 'value') + (own === null ? '' : own.count ?
+                ' (this instance\'s own, kept by ' + own.names.join(', ') + ')' : ' (production\'s value)'));
+        }
+        for (i = 0; i < CARRIED.length; i++) {
+            var c = CARRIED[i];
+            if (!gs.tableExists(c.table)) {
+                continue;
+            }
+            var gr = new GlideRecord(c.table);
+            var base = gr.isValidField('active') ? 'active=true' : '';
+            var total = countOf(c.table, base);
+            var label = c.what + ' (' + c.table + ')';
+            if (!total) {
+                out.push(label + ': none' + (base ? ' active' : ''));
+                continue;
+            }
+            var shown = [];
+            if (gr.isValidField('name')) {
+                if (base) {
+                    gr.addQuery('active', true);
+                }
+                gr.orderBy('name');
+                gr.setLimit(10);
+                gr.query();
+                while (gr.next()) {
+                    shown.push(value(gr, 'name'));
+                }
+            }
+            var said = label + ': ' + total + (base ? ' active' : '') + (shown.length ? ' (' + trimList(shown) +
+                (total > shown.length ? ' and ' + (total - shown.length) + ' more' : '') + ')' : '');
+            var preservers = preserversOf(c.table);
+            var kept = preservers === null ? null : keepers(c.table, base, preservers);
+            if (kept === null) {
+                out.push(said + '; the preservers cannot be read here: if these came from production, ' + c.todo);
+                act++;
+            } else if (kept.count === total) {
+                out.push(said + ': this instance\'s own, kept by ' + kept.names.join(', '));
+            } else {
+                out.push(said + ': ' + (kept.count ? (total - kept.count) + ' of them ' : '') + 'came from ' +
+                    'production; ' + c.todo);
+                act++;
+            }
+        }
+        if (act) {
+            out.push(act + ' of these came from production and need action (see the lines above)');
+        }
+        return out;
+    }
+
     // ---------------------------------------------------------------------- the steps, in order
     function runSteps() {
         // Email first, so nothing leaks while the rest runs. Sending is switched on last, only
@@ -1726,6 +1883,22 @@
                             'stopped it)');
                     }
                 }
+            }
+        });
+
+        // Login safety and credentials: a report; it writes nothing and reads no stored credential (only names,
+        // counts, the values of the sign-in properties and the preservers' tables and conditions). A
+        // clone copies production's SSO settings, identity providers, certificates, MFA rules and
+        // stored credentials, except what a clone data preserver kept of this instance's own. Each
+        // line says which, and what to do about what came from production.
+        step('login_safety', function (r) {
+            if (!env.loginReport) {
+                r.notes.push('skipped: login_report = false');
+                return;
+            }
+            var found = loginFindings();
+            for (var i = 0; i < found.length; i++) {
+                r.notes.push(found[i]);
             }
         });
 
