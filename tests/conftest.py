@@ -133,3 +133,16 @@ def run_postclone(cfg, instance: str, mode: str = "apply", data=None, **kw):
 
     return simulate(render_postclone(plan.make(cfg), mode), example_data() if data is None else data, instance,
                     script_name=f"postclone-{mode}.js", **kw)
+
+
+def assert_config_error(path: Path, message: str) -> None:
+    """Loading `path` is a ConfigError whose text holds `message`, and `postclone validate` says it in one
+    line with exit code 2 and no traceback."""
+    from generator import config
+    from generator.errors import ConfigError
+
+    with pytest.raises(ConfigError) as err:
+        config.load(path)
+    assert message in str(err.value)
+    r = run_cli("validate", path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr, r.stderr

@@ -12,7 +12,16 @@ from generator.errors import ConfigError
 from generator.pipeline import assemble
 from generator.render import render_install
 from generator.simulator.run import simulate
-from tests.conftest import ENGINES, EPOCH, EXAMPLE, engine_or_skip, example_data, run_cli, small_config, update_set_file
+from tests.conftest import (
+    ENGINES,
+    EPOCH,
+    EXAMPLE,
+    assert_config_error,
+    engine_or_skip,
+    example_data,
+    small_config,
+    update_set_file,
+)
 
 HANDMADE = Path(__file__).parent / "fixtures" / "handmade_preserver_update.xml"
 DATA = example_data()
@@ -214,12 +223,7 @@ def test_sys_ids_follow_table_and_condition_and_a_dropped_preserver_is_deleted(t
     ('table = "sys_auth_profile_basic"\nactive = true', "preserve[0].active: unknown key"),
 ])
 def test_bad_preservers_are_one_line_naming_the_key(tmp_path, rule, message):
-    path = small_config(tmp_path, "preserve", rule)
-    with pytest.raises(ConfigError) as err:
-        config.load(path)
-    assert message in str(err.value)
-    r = run_cli("validate", path)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert_config_error(small_config(tmp_path, "preserve", rule), message)
 
 
 def test_two_preservers_of_the_same_records_or_name_are_refused(tmp_path):

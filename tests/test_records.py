@@ -7,7 +7,15 @@ import pytest
 from generator import config
 from generator.errors import ConfigError
 from generator.records import query_fields
-from tests.conftest import ENGINES, EXAMPLE, engine_or_skip, example_data, run_cli, run_postclone, small_config
+from tests.conftest import (
+    ENGINES,
+    EXAMPLE,
+    assert_config_error,
+    engine_or_skip,
+    example_data,
+    run_postclone,
+    small_config,
+)
 
 DATA = example_data()
 CFG = config.load(EXAMPLE)
@@ -181,12 +189,7 @@ def test_the_query_s_fields_are_every_field_it_names():
     ('table = "sys_user_group"\nquery = "name=x"\nset = { email = "" }\nlimit = 3', "records[0].limit: unknown key"),
 ])
 def test_bad_rules_are_one_line_naming_the_key(tmp_path, rule, message):
-    path = small_config(tmp_path, "environments.dev.records", rule)
-    with pytest.raises(ConfigError) as err:
-        config.load(path)
-    assert f"environments.dev.{message}" in str(err.value)
-    r = run_cli("validate", path)
-    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert_config_error(small_config(tmp_path, "environments.dev.records", rule), f"environments.dev.{message}")
 
 
 def test_two_rules_on_one_field_are_refused(tmp_path):
