@@ -143,15 +143,14 @@ def records(plan: Plan, scripts: list[Script], epoch: int) -> list[Record]:
             "table": (pr.table, {}),
             "theme": ("true" if pr.theme else "false", {}),
         })
-        rec = _record(planned, f)
-        out.append(Record(rec.table, rec.key, rec.sys_id, rec.name, f, rec.action, rec.update_id,
-                          tuple(pr.items) if pr.condition else (), pr.table))
+        out.append(_record(planned, f, items=tuple(pr.items) if pr.condition else (), applies_to=pr.table))
     return out
 
 
-def _record(planned: Planned, fields: dict[str, tuple[str, dict[str, str]]], action: str = "INSERT_OR_UPDATE"
-            ) -> Record:
-    return Record(planned.table, planned.key, planned.sys_id, planned.name, fields, action, planned.update_id)
+def _record(planned: Planned, fields: dict[str, tuple[str, dict[str, str]]], action: str = "INSERT_OR_UPDATE",
+            items: tuple[dict[str, str], ...] = (), applies_to: str = "") -> Record:
+    return Record(planned.table, planned.key, planned.sys_id, planned.name, fields, action, planned.update_id, items,
+                  applies_to)
 
 
 def deletions(plan: Plan, epoch: int) -> list[Record]:

@@ -14,7 +14,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
-from generator.records import TERM_RE, query_fields
+from generator.records import EVERY_RECORD, Term, parse_query
 from generator.tomlread import Table
 
 # Tables the base system already excludes and preserves (it-service-management/devops-change-velocity/
@@ -25,14 +25,6 @@ BASE_PRESERVED = ("http_connection", "discovery_credentials", "oauth_entity_prof
 # user groups" (data-preservation.md), so a preserver of these must select records with a condition.
 PEOPLE_TABLES = ("sys_user", "sys_user_group", "sys_user_has_role", "sys_user_grmember", "sys_user_role")
 NAME_MAX = 100  # judgement: the list shows the name; no length is documented
-
-
-@dataclass(frozen=True, slots=True)
-class Term:
-    field: str
-    operator: str
-    value: str
-    is_or: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +51,6 @@ class Preserver:
         return out
 
 
-def _terms(query: str) -> list[Term]:
-    out = []
-    for i, part in enumerate(query.split("^")):
-        if part in ("", "EQ"):
-            continue
-        is_or = bool(i and part.startswith("OR") and TERM_RE.fullmatch(part[2:]))
-        m = TERM_RE.fullmatch(part[2:] if is_or else part)
-        assert m, part  # query_fields() accepted the query
-        out.append(Term(m.group(1), m.group(2), m.group(3), is_or))
-    return out
-
-
 def preservers(root: Table, default_name: str) -> tuple[Preserver, ...]:
     out: list[Preserver] = []
     for p in root.items("preserve"):
@@ -82,13 +62,15 @@ def preservers(root: Table, default_name: str) -> tuple[Preserver, ...]:
             p.fail(p.key("table"), f"{table!r} is part of the clone's own configuration")
         condition = p.value("condition")
         condition = "" if condition == "EQ" else condition.removesuffix("^EQ")
+        terms: list[Term] = []
         if condition:
             if "^NQ" in condition or re.search(r"(?:^|\^)ORDERBY", condition):
                 p.fail(p.key("condition"), "holds ^NQ or ORDERBY, which a preserver's condition does not take "
                        "(use a second preserver for a second query)")
-            _, why = query_fields(condition)
-            if why:
-                p.fail(p.key("condition"), why)
+            blocks, _, why = parse_query(condition)
+            terms = blocks[0] if blocks else []
+            if why or not terms:
+                p.fail(p.key("condition"), why or EVERY_RECORD)
         elif table in PEOPLE_TABLES:
             p.fail(p.key("condition"), f"is required for {table}: \"Don't use data preservers to transfer large "
                    "sets of data, such as user groups\" (select the records, e.g. user_name=mid.server.acme)")
@@ -103,6 +85,6 @@ def preservers(root: Table, default_name: str) -> tuple[Preserver, ...]:
             if earlier.name.lower() == name.lower():
                 p.fail(p.key("name"), f"{name!r} is the name of preserve[{i}] too (give each a name)")
         out.append(Preserver(key=key, name=name, table=table, condition=condition,
-                             terms=tuple(_terms(condition)) if condition else (), theme=p.value("theme")))
+                             terms=tuple(terms), theme=p.value("theme")))
         p.finish()
     return tuple(out)

@@ -54,31 +54,57 @@ class RecordRule:
     max: int
 
 
-def query_fields(query: str) -> tuple[list[str], str]:
-    """The fields an encoded query names, or ([], why) when postclone cannot vouch for it."""
+@dataclass(frozen=True, slots=True)
+class Term:
+    """One term of an encoded query: field, operator, value, and whether ^OR joins it to the one before."""
+
+    field: str
+    operator: str
+    value: str
+    is_or: bool
+
+
+EVERY_RECORD = "selects every record of the table: give a condition"
+
+
+def parse_query(query: str) -> tuple[list[list[Term]], list[str], str]:
+    """An encoded query's terms, one list per ^NQ block, and the fields its ORDERBY terms name; or
+    ([], [], why) when postclone cannot vouch for it."""
     if re.search(r"javascript\s*:", query, re.I):
-        return [], ("holds a javascript: value, which the instance runs as a script (for example "
-                    "\"work_start=javascript:gs.nowDateTime()\"): values are data, give the value itself")
+        return [], [], ("holds a javascript: value, which the instance runs as a script (for example "
+                        "\"work_start=javascript:gs.nowDateTime()\"): values are data, give the value itself")
     if "^^" in query:
-        return [], "holds '^^' (a '^' inside a value), which postclone cannot split safely"
-    fields: list[str] = []
+        return [], [], "holds '^^' (a '^' inside a value), which postclone cannot split safely"
+    blocks: list[list[Term]] = []
+    orders: list[str] = []
     for block in query.split("^NQ"):
+        terms: list[Term] = []
         for i, part in enumerate(block.split("^")):
             if part in ("", "EQ"):
                 continue
             m = ORDER_RE.fullmatch(part)
             if m:
-                fields.append(m.group(1))
+                orders.append(m.group(1))
                 continue
-            if i and part.startswith("OR") and TERM_RE.fullmatch(part[2:]):
-                part = part[2:]
-            t = TERM_RE.fullmatch(part)
+            is_or = bool(i and part.startswith("OR") and TERM_RE.fullmatch(part[2:]))
+            t = TERM_RE.fullmatch(part[2:] if is_or else part)
             if not t:
-                return [], (f"has a term postclone cannot check, {part!r}: each term is a field of the table (no "
-                            f"dot-walk), an operator ({', '.join(OPERATORS)}) and a value, joined by ^, ^OR and ^NQ")
-            fields.append(t.group(1))
+                return [], [], (f"has a term postclone cannot check, {part!r}: each term is a field of the table (no "
+                                f"dot-walk), an operator ({', '.join(OPERATORS)}) and a value, joined by ^, ^OR and "
+                                "^NQ")
+            terms.append(Term(t.group(1), t.group(2), t.group(3), is_or))
+        blocks.append(terms)
+    return blocks, orders, ""
+
+
+def query_fields(query: str) -> tuple[list[str], str]:
+    """The fields an encoded query names, or ([], why) when postclone cannot vouch for it."""
+    blocks, orders, why = parse_query(query)
+    if why:
+        return [], why
+    fields = [t.field for terms in blocks for t in terms] + orders
     if not fields:
-        return [], "selects every record of the table: give a condition"
+        return [], EVERY_RECORD
     return sorted(set(fields)), ""
 
 

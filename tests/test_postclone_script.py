@@ -9,18 +9,24 @@ from hypothesis import strategies as st
 
 from generator import config, plan
 from generator.render import render, render_postclone
-from generator.simulator.exports import load_data
 from generator.simulator.run import simulate
-from tests.conftest import ENGINES, EXAMPLE, GOLDEN, ROOT, engine_or_skip, write_config
+from tests.conftest import (
+    ENGINES,
+    EXAMPLE,
+    GOLDEN,
+    ROOT,
+    engine_or_skip,
+    example_data,
+    run_postclone,
+    write_config,
+)
 
-FIXTURE = ROOT / "examples" / "acme" / "instance"
 CFG = config.load(EXAMPLE)
-DATA = load_data(FIXTURE)
+DATA = example_data()
 
 
 def run(instance, mode="cleanup", data=None, cfg=CFG, **kw):
-    return simulate(render_postclone(plan.make(cfg), mode), DATA if data is None else data, instance,
-                    script_name=f"postclone-{mode}.js", **kw)
+    return run_postclone(cfg, instance, mode, data, **kw)
 
 
 def users_by_name(state):

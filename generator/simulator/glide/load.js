@@ -100,8 +100,7 @@ pc.addXml = function (label, text, line) {
             }
             if (depth === 3 && m[1] === 'item' && m[2] === '') {  // <item></item>, and the text after it
                 var lt = text.indexOf('<', XML_TOKEN.lastIndex);
-                setField(rec, XML.field, rec[XML.field] +
-                    xmlText(text.substring(XML_TOKEN.lastIndex, lt < 0 ? text.length : lt)));
+                itemTail(rec, text.substring(XML_TOKEN.lastIndex, lt < 0 ? text.length : lt));
                 continue;
             }
             nested(text, m.index, m[1]);
@@ -109,7 +108,7 @@ pc.addXml = function (label, text, line) {
         if (m[3]) {  // an end tag
             if (depth === 4) {
                 depth = 3;
-                setField(rec, XML.field, rec[XML.field] + xmlText(m[6]));
+                itemTail(rec, m[6]);
             } else if (depth === 3) {
                 depth = 2;
             } else if (depth === 2) {
@@ -142,7 +141,7 @@ pc.addXml = function (label, text, line) {
         } else if (depth === 3 && m[4] === 'item' && (empty || m[6] === '')) {
             // a condition's <item/>: the field's value is its encoded query, the text around the items
             if (empty) {
-                setField(rec, XML.field, rec[XML.field] + xmlText(m[6]));
+                itemTail(rec, m[6]);
             } else {
                 depth = 4;  // <item ...></item>
                 XML.item = [text, m.index, XML.line];
@@ -190,6 +189,11 @@ function endRecord(rec) {
         xmlError(XML.startPiece, XML.startIndex, XML.startLine, '<' + XML.tag + '> record has no sys_id');
     }
     (XML.tables[XML.tag] = XML.tables[XML.tag] || []).push(rec);
+}
+
+// The text after a condition's <item> belongs to the field, as lxml's tail does.
+function itemTail(rec, text) {
+    setField(rec, XML.field, rec[XML.field] + xmlText(text));
 }
 
 // An <item> of a condition holds an element: the error is at the item, as lxml reports it.

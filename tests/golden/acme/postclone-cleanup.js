@@ -304,6 +304,13 @@
         return v === null || v === undefined ? '' : String(v);
     }
 
+    // A condition field's encoded query without the ^EQ that ends it (as a real export stores a clone
+    // data preserver's condition).
+    function conditionQuery(gr, field) {
+        var query = value(gr, field).replace(/\^EQ$/, '');
+        return query === 'EQ' ? '' : query;
+    }
+
     // A boolean read from getValue() is "1" or "0" ("Boolean values return as "0" and "1" string
     // values instead of false and true", GlideRecord getValue()); text and exports say "true".
     function isTrue(v) {
@@ -1235,8 +1242,7 @@
         gr.addQuery('table', table);
         gr.query();
         while (gr.next()) {
-            var condition = value(gr, 'condition').replace(/\^EQ$/, '');
-            out.push({name: value(gr, 'name'), condition: condition === 'EQ' ? '' : condition});
+            out.push({name: value(gr, 'name'), condition: conditionQuery(gr, 'condition')});
         }
         return out;
     }

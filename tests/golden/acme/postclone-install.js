@@ -136,6 +136,13 @@
         return v === null || v === undefined ? '' : String(v);
     }
 
+    // A condition field's encoded query without the ^EQ that ends it (as a real export stores a clone
+    // data preserver's condition).
+    function conditionQuery(gr, field) {
+        var query = value(gr, field).replace(/\^EQ$/, '');
+        return query === 'EQ' ? '' : query;
+    }
+
     // A boolean read from getValue() is "1" or "0" ("Boolean values return as "0" and "1" string
     // values instead of false and true", GlideRecord getValue()); text and exports say "true".
     function isTrue(v) {
@@ -451,8 +458,7 @@
             return ['not on this instance (commit the update set first)'];
         }
         var problems = [];
-        var condition = value(gr, 'condition').replace(/\^EQ$/, '');
-        condition = condition === 'EQ' ? '' : condition;
+        var condition = conditionQuery(gr, 'condition');
         if (value(gr, 'table') !== p.table || condition !== p.condition) {
             problems.push('edited on this instance (table ' + value(gr, 'table') + ', condition "' + condition +
                 '"): commit the update set again');
